@@ -1,0 +1,371 @@
+"""StreamingTranscriber: source → segmenter → recognizer → events.
+
+Two threads: the reader pulls blocks from the source and segments them, so reading never
+waits for the model; the worker owns the recognizer. Finals are queued and always decoded,
+in order; partials are requested while speech continues and the newest request replaces
+an older one that has not started. Events go to one callback, called from those threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from livekr.audio import AudioError, AudioSource
+from livekr.config import SAMPLE_RATE, PipelineOptions, SegmenterOptions
+from livekr.recognizer import Recognizer
+from livekr.segmenter import Level, Segmenter, SegmentEvent, SpeechEnded, SpeechStarted
+from livekr.transcript import Utterance
+
+log = logging.getLogger(__name__)
+
+READ_TIMEOUT_S = 0.1
+"""How long the reader waits for a block before it looks at the stop flag again."""
+RTF_SMOOTHING = 0.3
+"""Weight of the newest measurement in the running real-time factor."""
+
+
+@dataclass(frozen=True)
+class Partial:
+    """Provisional text of the utterance in progress; replaces the previous partial."""
+
+    utterance: int
+    start_s: float
+    end_s: float
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "partial", "utterance": self.utterance, "start": round(self.start_s, 3),
+                "end": round(self.end_s, 3), "text": self.text}
+
+
+@dataclass(frozen=True)
+class Final:
+    """The finished text of an utterance."""
+
+    utterance: Utterance
+    latency_s: float
+    """Wall time from detecting the end of speech to this event."""
+    forward_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        u = self.utterance
+        return {"type": "final", "utterance": u.index, "start": round(u.start_s, 3),
+                "end": round(u.end_s, 3), "text": u.text, "confidence": round(u.confidence, 4),
+                "latency": round(self.latency_s, 4)}
+
+
+@dataclass(frozen=True)
+class LevelChanged:
+    """Loudness of the newest audio block."""
+
+    time_s: float
+    rms_db: float
+    peak: float
+    speech: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "level", "time": round(self.time_s, 3), "db": round(self.rms_db, 1),
+                "speech": self.speech}
+
+
+@dataclass(frozen=True)
+class Stats:
+    """How the session is keeping up."""
+
+    time_s: float
+    """Stream time."""
+    backlog_s: float
+    """Audio waiting to be finalised (queued utterances)."""
+    pending_finals: int
+    dropped_blocks: int
+    status_errors: int
+    rtf: float
+    """Running forward time / audio time of finals (below 1 keeps up with speech)."""
+    last_latency_s: float
+    partials_skipped: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "stats", "time": round(self.time_s, 3), "backlog": round(self.backlog_s, 3),
+                "pending_finals": self.pending_finals, "dropped_blocks": self.dropped_blocks,
+                "status_errors": self.status_errors, "rtf": round(self.rtf, 4),
+                "last_latency": round(self.last_latency_s, 4),
+                "partials_skipped": self.partials_skipped}
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Something went wrong; what was transcribed before it is kept."""
+
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "error", "message": self.message}
+
+
+@dataclass(frozen=True)
+class Finished:
+    """The session ended and everything captured was decoded. Always the last event."""
+
+    utterances: int
+    audio_s: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"type": "finished", "utterances": self.utterances, "audio": round(self.audio_s, 3)}
+
+
+PipelineEvent = Partial | Final | LevelChanged | Stats | Failure | Finished
+EventSink = Callable[[PipelineEvent], None]
+
+
+@dataclass(frozen=True)
+class _Job:
+    utterance: int
+    start_sample: int
+    end_sample: int
+    audio: np.ndarray
+    detected_at: float
+    """time.monotonic() when the reader produced the job."""
+
+
+def partial_interval_s(options: PipelineOptions, last_forward_s: float) -> float:
+    """Stream time between partial requests: partials take at most ``partial_duty`` of compute."""
+    return max(options.min_partial_interval_s, last_forward_s / max(options.partial_duty, 1e-3))
+
+
+class StreamingTranscriber:
+    """Runs one session: ``start()``, then ``stop()`` (or let the source end), then ``wait()``.
+
+    ``on_event`` is called from the reader thread (levels, stats, read errors) and from the
+    worker thread (partials, finals, recognition errors, ``Finished``); it must be quick and
+    thread-safe (a Qt signal emit or a locked write).
+    """
+
+    def __init__(
+        self,
+        source: AudioSource,
+        recognizer: Recognizer,
+        on_event: EventSink,
+        segmenter_options: SegmenterOptions | None = None,
+        options: PipelineOptions | None = None,
+    ) -> None:
+        self.source = source
+        self.recognizer = recognizer
+        self.options = options or PipelineOptions()
+        self.segmenter = Segmenter(segmenter_options)
+        self._on_event = on_event
+        self._cond = threading.Condition()
+        self._finals: deque[_Job] = deque()
+        self._partial: _Job | None = None
+        self._input_done = False
+        self._stop_requested = threading.Event()
+        self._utterance = -1
+        self._ended_utterance = -1
+        self._last_partial_request = 0
+        self._partial_forward_s = 0.0
+        self._partials_skipped = 0
+        self._rtf = 0.0
+        self._last_latency_s = 0.0
+        self._finals_emitted = 0
+        self._next_stats_sample = 0
+        self._reader = threading.Thread(target=self._read_loop, name="livekr-reader", daemon=True)
+        self._worker = threading.Thread(target=self._work_loop, name="livekr-worker", daemon=True)
+        self.finished = threading.Event()
+        """Set after the ``Finished`` event was sent."""
+
+    # -- control (any thread) -------------------------------------------------------
+
+    def start(self) -> None:
+        self._reader.start()
+        self._worker.start()
+
+    def stop(self) -> None:
+        """Stop capturing; everything already captured is still segmented and decoded."""
+        self._stop_requested.set()
+        self.source.stop()
+        with self._cond:
+            self._cond.notify_all()
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        """Block until the session has finished; True if it did within ``timeout_s``."""
+        return self.finished.wait(timeout_s)
+
+    def run(self) -> None:
+        """Start and wait for the source to end (files); Ctrl-C stops and drains."""
+        self.start()
+        try:
+            while not self.wait(0.2):
+                pass
+        except KeyboardInterrupt:
+            self.stop()
+            self.wait()
+
+    # -- reader thread --------------------------------------------------------------
+
+    def _emit(self, event: PipelineEvent) -> None:
+        try:
+            self._on_event(event)
+        except Exception:
+            log.exception("event handler failed on %s", type(event).__name__)
+
+    def _read_loop(self) -> None:
+        try:
+            self.source.start()
+            while True:
+                block = self.source.read(READ_TIMEOUT_S)
+                if block is None:
+                    break
+                if block.size:
+                    self._handle(self.segmenter.feed(block))
+                    self._after_block()
+        except AudioError as e:
+            self._emit(Failure(str(e)))
+        except Exception as e:
+            log.exception("reading audio failed")
+            self._emit(Failure(f"reading audio failed: {e}"))
+        finally:
+            try:
+                self._handle(self.segmenter.flush())
+            finally:
+                self.source.stop()
+                with self._cond:
+                    self._input_done = True
+                    self._cond.notify_all()
+
+    def _handle(self, events: list[SegmentEvent]) -> None:
+        now = time.monotonic()
+        for ev in events:
+            if isinstance(ev, Level):
+                self._emit(LevelChanged(ev.sample / SAMPLE_RATE, ev.rms_db, ev.peak, ev.speech))
+            elif isinstance(ev, SpeechStarted):
+                with self._cond:
+                    self._utterance += 1
+                self._last_partial_request = ev.start_sample
+            elif isinstance(ev, SpeechEnded):
+                job = _Job(self._utterance, ev.start_sample, ev.end_sample, ev.audio, now)
+                with self._cond:
+                    self._ended_utterance = self._utterance
+                    self._finals.append(job)
+                    if self._partial is not None and self._partial.utterance == job.utterance:
+                        self._partial = None
+                    self._cond.notify_all()
+
+    def _after_block(self) -> None:
+        seg = self.segmenter
+        start = seg.utterance_start
+        if self.options.partials and start is not None:
+            due = self._last_partial_request + int(
+                partial_interval_s(self.options, self._partial_forward_s) * SAMPLE_RATE
+            )
+            if seg.position >= due:
+                audio = seg.current_audio()
+                if audio is not None and audio.size:
+                    self._last_partial_request = seg.position
+                    job = _Job(self._utterance, start, start + audio.size, audio, time.monotonic())
+                    with self._cond:
+                        if self._partial is not None:
+                            self._partials_skipped += 1
+                        self._partial = job
+                        self._cond.notify_all()
+        if seg.position >= self._next_stats_sample:
+            self._next_stats_sample = seg.position + int(self.options.stats_interval_s * SAMPLE_RATE)
+            self._emit(self.stats())
+        if not self.source.live:
+            with self._cond:
+                while (
+                    len(self._finals) >= self.options.max_pending_finals
+                    and not self._stop_requested.is_set()
+                ):
+                    self._cond.wait(READ_TIMEOUT_S)
+
+    def stats(self) -> Stats:
+        """A snapshot of backlog, drops and speed (any thread)."""
+        with self._cond:
+            backlog = sum(j.audio.size for j in self._finals) / SAMPLE_RATE
+            pending = len(self._finals)
+            skipped = self._partials_skipped
+        return Stats(
+            time_s=self.segmenter.position / SAMPLE_RATE,
+            backlog_s=backlog,
+            pending_finals=pending,
+            dropped_blocks=self.source.dropped_blocks,
+            status_errors=self.source.status_errors,
+            rtf=self._rtf,
+            last_latency_s=self._last_latency_s,
+            partials_skipped=skipped,
+        )
+
+    # -- worker thread --------------------------------------------------------------
+
+    def _next_job(self) -> tuple[_Job, bool] | None:
+        """The next job and whether it is a final; None when input is done and all decoded."""
+        with self._cond:
+            while not self._finals and self._partial is None and not self._input_done:
+                self._cond.wait()
+            if self._finals:
+                job = self._finals.popleft()
+                self._cond.notify_all()
+                return job, True
+            if self._partial is not None:
+                job, self._partial = self._partial, None
+                return job, False
+            return None
+
+    def _work_loop(self) -> None:
+        try:
+            while (item := self._next_job()) is not None:
+                job, is_final = item
+                try:
+                    if is_final:
+                        self._finalize(job)
+                    else:
+                        self._decode_partial(job)
+                except Exception as e:
+                    log.exception("recognition failed")
+                    span = f"{job.start_sample / SAMPLE_RATE:.1f}-{job.end_sample / SAMPLE_RATE:.1f} s"
+                    self._emit(Failure(f"recognition failed for the audio at {span}: {e}"))
+        finally:
+            self._emit(self.stats())
+            self._emit(Finished(self._finals_emitted, self.segmenter.position / SAMPLE_RATE))
+            self.finished.set()
+
+    def _finalize(self, job: _Job) -> None:
+        result = self.recognizer.recognize(job.audio)
+        audio_s = max(job.audio.size / SAMPLE_RATE, 1e-3)
+        rtf = result.forward_s / audio_s
+        self._rtf = rtf if self._rtf == 0.0 else RTF_SMOOTHING * rtf + (1 - RTF_SMOOTHING) * self._rtf
+        if not result.text:
+            return
+        utterance = Utterance(
+            index=job.utterance,
+            start_s=job.start_sample / SAMPLE_RATE,
+            end_s=job.end_sample / SAMPLE_RATE,
+            text=result.text,
+            confidence=result.confidence,
+            chars=result.chars,
+        )
+        latency = time.monotonic() - job.detected_at
+        self._last_latency_s = latency
+        self._finals_emitted += 1
+        self._emit(Final(utterance, latency, result.forward_s))
+
+    def _decode_partial(self, job: _Job) -> None:
+        with self._cond:
+            if job.utterance <= self._ended_utterance:
+                return
+        result = self.recognizer.recognize(job.audio)
+        self._partial_forward_s = result.forward_s
+        with self._cond:
+            if job.utterance <= self._ended_utterance:
+                return
+        self._emit(
+            Partial(job.utterance, job.start_sample / SAMPLE_RATE, job.end_sample / SAMPLE_RATE,
+                    result.text)
+        )

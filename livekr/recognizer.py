@@ -1,0 +1,295 @@
+"""Speech recognition with a CTC checkpoint: loading, device choice and greedy decoding.
+
+The decoding and the ``Recognizer`` interface need only numpy; torch and transformers are
+imported when a checkpoint is loaded, so the rest of livekr can be used and tested
+without them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from livekr.config import SAMPLE_RATE, RecognizerOptions
+from livekr.text import WORD_DELIMITER, compose_units
+from livekr.transcript import CharSpan
+
+log = logging.getLogger(__name__)
+
+MIN_AUDIO_SAMPLES = SAMPLE_RATE // 10
+"""Shorter audio is padded with silence: the feature encoder needs a few frames."""
+CARD_NAME = "livekr.json"
+
+
+class ModelLoadError(Exception):
+    """A checkpoint cannot be loaded; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """What the recognizer heard in one piece of audio."""
+
+    text: str
+    chars: tuple[CharSpan, ...]
+    """One entry per non-space character of ``text``, times relative to the audio start."""
+    confidence: float
+    """Mean character confidence, 0..1 (0 when nothing was recognised)."""
+    audio_s: float
+    forward_s: float
+    """Wall time of the model's forward pass and decoding."""
+
+
+class Recognizer(Protocol):
+    """Turns one utterance of 16 kHz mono float32 audio into text.
+
+    ``recognize`` is called from one thread at a time (the pipeline's worker).
+    """
+
+    name: str
+    device_label: str
+
+    def recognize(self, audio: np.ndarray) -> Recognition: ...
+
+
+def greedy_decode(
+    log_probs: np.ndarray,
+    id_to_token: Sequence[str],
+    blank_id: int,
+    frame_s: float,
+    skip_ids: frozenset[int] = frozenset(),
+    word_delimiter: str = WORD_DELIMITER,
+) -> tuple[str, tuple[CharSpan, ...]]:
+    """Best-path CTC decoding with per-character times and confidences.
+
+    ``log_probs`` is (frames, vocab) log-posteriors. Repeated ids collapse, ``blank_id`` and
+    ``skip_ids`` (unknown and other special tokens) are dropped, the word delimiter becomes
+    a space, and conjoining jamo are composed into syllables (a syllable spans the frames of
+    its jamo and takes their lowest confidence). Times are seconds from the audio start.
+    """
+    if log_probs.ndim != 2 or log_probs.shape[0] == 0:
+        return "", ()
+    ids = np.argmax(log_probs, axis=1)
+    best = np.exp(log_probs[np.arange(ids.size), ids])
+    change = np.flatnonzero(np.diff(ids)) + 1
+    starts = np.concatenate(([0], change))
+    ends = np.concatenate((change, [ids.size]))
+    units: list[str] = []
+    spans: list[tuple[int, int, float]] = []
+    for start, end in zip(starts.tolist(), ends.tolist()):
+        token_id = int(ids[start])
+        if token_id == blank_id or token_id in skip_ids:
+            continue
+        token = id_to_token[token_id]
+        conf = float(best[start:end].mean())
+        for ch in " " if token == word_delimiter else token:
+            units.append(ch)
+            spans.append((start, end, conf))
+    text_chars: list[str] = []
+    chars: list[CharSpan] = []
+    for ch, sources in compose_units(units):
+        if ch.isspace():
+            if text_chars and text_chars[-1] != " ":
+                text_chars.append(" ")
+            continue
+        first, last = spans[sources[0]], spans[sources[-1]]
+        conf = min(spans[i][2] for i in sources)
+        text_chars.append(ch)
+        chars.append(CharSpan(ch, first[0] * frame_s, last[1] * frame_s, conf))
+    return "".join(text_chars).strip(), tuple(chars)
+
+
+def mean_confidence(chars: Sequence[CharSpan]) -> float:
+    return float(np.mean([c.confidence for c in chars])) if chars else 0.0
+
+
+@dataclass(frozen=True)
+class DevicePlan:
+    """Where the model will run, decided before loading it."""
+
+    device: str
+    dtype_name: str
+    """"fp32", "fp16" or "bf16"."""
+    label: str
+    """For people, e.g. "CPU fp32"."""
+
+
+def plan_device(options: RecognizerOptions, cuda_available: bool, bf16_on_cuda: bool) -> DevicePlan:
+    """Choose device and dtype; degraded choices are logged as warnings, never silent."""
+    device = options.device
+    if device == "auto":
+        device = "cuda" if cuda_available else "cpu"
+    elif device.startswith("cuda") and not cuda_available:
+        log.warning("CUDA was asked for but is not available; using the CPU")
+        device = "cpu"
+    elif device != "cpu" and not device.startswith("cuda"):
+        raise ValueError(f"unknown device {options.device!r}; use auto, cpu, cuda or cuda:N")
+    on_cuda = device.startswith("cuda")
+    dtype = options.dtype
+    if dtype == "auto":
+        dtype = "fp16" if on_cuda else "fp32"
+    elif dtype not in ("fp32", "fp16", "bf16"):
+        raise ValueError(f"unknown dtype {options.dtype!r}; use auto, fp32, fp16 or bf16")
+    if dtype == "fp16" and not on_cuda:
+        log.warning("FP16 is not supported on the CPU; using FP32 instead")
+        dtype = "fp32"
+    if dtype == "bf16" and on_cuda and not bf16_on_cuda:
+        log.warning("this GPU has no BF16 support; using FP16 instead")
+        dtype = "fp16"
+    return DevicePlan(device, dtype, f"{'GPU' if on_cuda else 'CPU'} {dtype}")
+
+
+def read_card(folder: str | Path) -> dict[str, Any]:
+    """The checkpoint's ``livekr.json`` card, or an empty dict when it has none."""
+    path = Path(folder) / CARD_NAME
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        log.warning("ignoring unreadable model card %s: %s", path, e)
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def check_local_checkpoint(folder: Path) -> None:
+    """Raise ``ModelLoadError`` unless ``folder`` looks like a Hugging Face CTC checkpoint."""
+    if not folder.exists():
+        raise ModelLoadError(f"{folder}: no such checkpoint folder")
+    if not folder.is_dir():
+        raise ModelLoadError(f"{folder} is a file; give the checkpoint folder that holds config.json")
+    if not (folder / "config.json").is_file():
+        raise ModelLoadError(
+            f"{folder} has no config.json, so it is not a Hugging Face checkpoint; choose the "
+            "folder that holds config.json, model.safetensors and vocab.json"
+        )
+    if not (folder / "vocab.json").is_file():
+        raise ModelLoadError(
+            f"{folder} has no vocab.json: the checkpoint lacks its tokenizer; save the "
+            "processor with the model (processor.save_pretrained(folder))"
+        )
+
+
+def looks_like_path(ref: str) -> bool:
+    return ref.startswith((".", "/", "~")) or "\\" in ref or Path(ref).exists() or ref.count("/") > 1
+
+
+def load_recognizer(ref: str, options: RecognizerOptions | None = None) -> CTCRecognizer:
+    """Load a CTC checkpoint from a folder or a Hugging Face hub id.
+
+    Raises ``ModelLoadError`` with a one-line reason for anything that is not a loadable
+    CTC checkpoint. Weights are read from safetensors only; remote code is never run.
+    """
+    import torch
+    import transformers
+
+    options = options or RecognizerOptions()
+    local = looks_like_path(ref)
+    if local:
+        check_local_checkpoint(Path(ref).expanduser())
+        ref = str(Path(ref).expanduser())
+    try:
+        config = transformers.AutoConfig.from_pretrained(ref)
+    except OSError as e:
+        raise ModelLoadError(_hub_error(ref, e)) from e
+    except ValueError as e:
+        raise ModelLoadError(f"{ref}: config.json is not a model livekr knows ({e})") from e
+    architectures = list(getattr(config, "architectures", None) or [])
+    if not any(a.endswith("ForCTC") for a in architectures):
+        raise ModelLoadError(
+            f"{ref} is not a CTC speech-recognition checkpoint (architectures: "
+            f"{', '.join(architectures) or 'none'}); fine-tune it first with livekr-train, "
+            "or pick a *ForCTC checkpoint"
+        )
+    try:
+        processor = transformers.AutoProcessor.from_pretrained(ref)
+    except (OSError, ValueError) as e:
+        raise ModelLoadError(f"{ref}: cannot load the processor ({e})") from e
+    if getattr(processor, "tokenizer", None) is None:
+        raise ModelLoadError(f"{ref} has no tokenizer (vocab.json); it cannot turn output into text")
+    plan = plan_device(
+        options,
+        cuda_available=torch.cuda.is_available(),
+        bf16_on_cuda=torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
+    )
+    try:
+        model = transformers.AutoModelForCTC.from_pretrained(ref, use_safetensors=True)
+    except OSError as e:
+        raise ModelLoadError(
+            f"{ref}: no loadable model.safetensors ({_first_line(e)}); livekr loads safetensors "
+            "only: convert the weights (model.save_pretrained(folder) writes them)"
+        ) from e
+    dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[plan.dtype_name]
+    model = model.to(device=plan.device, dtype=dtype).eval()
+    return CTCRecognizer(model, processor, plan, name=ref)
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
+
+
+def _hub_error(ref: str, e: BaseException) -> str:
+    return (
+        f"cannot load {ref!r}: it is not a local folder, not in the Hugging Face cache, and the "
+        f"hub could not provide it ({_first_line(e)}); check the id and the network, or pass "
+        "a checkpoint folder"
+    )
+
+
+class CTCRecognizer:
+    """A loaded ``*ForCTC`` model with its processor; greedy decoding."""
+
+    def __init__(self, model: Any, processor: Any, plan: DevicePlan, name: str) -> None:
+        import torch
+
+        self._torch = torch
+        self.model = model
+        self.processor = processor
+        self.plan = plan
+        self.name = name
+        self.device_label = plan.label
+        self._dtype = next(model.parameters()).dtype
+        tokenizer = processor.tokenizer
+        vocab = tokenizer.get_vocab()
+        self.id_to_token = [""] * (max(vocab.values()) + 1)
+        for token, index in vocab.items():
+            self.id_to_token[index] = token
+        self.blank_id = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
+        self.word_delimiter = getattr(tokenizer, "word_delimiter_token", None) or WORD_DELIMITER
+        self.skip_ids = frozenset(
+            int(i) for i in tokenizer.all_special_ids if int(i) != self.blank_id
+        )
+        ratio = getattr(model.config, "inputs_to_logits_ratio", 320)
+        self.frame_s = ratio / SAMPLE_RATE
+
+    def recognize(self, audio: np.ndarray) -> Recognition:
+        """Transcribe one utterance (1-D float32, 16 kHz). Called from one thread at a time."""
+        torch = self._torch
+        t0 = time.perf_counter()
+        samples = np.asarray(audio, dtype=np.float32)
+        if samples.size < MIN_AUDIO_SAMPLES:
+            samples = np.pad(samples, (0, MIN_AUDIO_SAMPLES - samples.size))
+        features = self.processor.feature_extractor(
+            samples, sampling_rate=SAMPLE_RATE, return_tensors="pt"
+        )
+        values = features.input_values.to(self.plan.device, self._dtype)
+        with torch.inference_mode():
+            logits = self.model(values).logits[0]
+            log_probs = torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
+        text, chars = greedy_decode(
+            log_probs, self.id_to_token, self.blank_id, self.frame_s, self.skip_ids,
+            self.word_delimiter,
+        )
+        return Recognition(
+            text=text,
+            chars=chars,
+            confidence=mean_confidence(chars),
+            audio_s=audio.size / SAMPLE_RATE,
+            forward_s=time.perf_counter() - t0,
+        )
