@@ -245,6 +245,8 @@ class InputDevice:
 def _import_sounddevice() -> Any:
     try:
         import sounddevice
+    except ImportError as e:
+        raise AudioError("the microphone needs the sounddevice package: pip install sounddevice") from e
     except OSError as e:
         raise AudioError(f"the microphone needs PortAudio, which is missing: {PORTAUDIO_HINT}") from e
     return sounddevice

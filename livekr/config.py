@@ -80,3 +80,7 @@ class PipelineOptions:
     """For sources that are not live, reading pauses while this many finals wait."""
     stats_interval_s: float = 0.5
     """How often (stream time) a stats event is sent."""
+
+
+DEFAULT_MODEL = "kresnik/wav2vec2-large-xlsr-korean"
+"""The checkpoint used when none is named: the most accurate published Korean CTC model."""

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -190,12 +192,14 @@ def load_recognizer(ref: str, options: RecognizerOptions | None = None) -> CTCRe
     import transformers
 
     options = options or RecognizerOptions()
-    local = looks_like_path(ref)
-    if local:
+    offline = False
+    if looks_like_path(ref):
         check_local_checkpoint(Path(ref).expanduser())
         ref = str(Path(ref).expanduser())
+    else:
+        offline = hub_unreachable() is not None
     try:
-        config = transformers.AutoConfig.from_pretrained(ref)
+        config = transformers.AutoConfig.from_pretrained(ref, local_files_only=offline)
     except OSError as e:
         raise ModelLoadError(_hub_error(ref, e)) from e
     except ValueError as e:
@@ -208,7 +212,7 @@ def load_recognizer(ref: str, options: RecognizerOptions | None = None) -> CTCRe
             "or pick a *ForCTC checkpoint"
         )
     try:
-        processor = transformers.AutoProcessor.from_pretrained(ref)
+        processor = transformers.AutoProcessor.from_pretrained(ref, local_files_only=offline)
     except (OSError, ValueError) as e:
         raise ModelLoadError(f"{ref}: cannot load the processor ({e})") from e
     if getattr(processor, "tokenizer", None) is None:
@@ -219,7 +223,9 @@ def load_recognizer(ref: str, options: RecognizerOptions | None = None) -> CTCRe
         bf16_on_cuda=torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
     )
     try:
-        model = transformers.AutoModelForCTC.from_pretrained(ref, use_safetensors=True)
+        model = transformers.AutoModelForCTC.from_pretrained(
+            ref, use_safetensors=True, local_files_only=offline
+        )
     except OSError as e:
         raise ModelLoadError(
             f"{ref}: no loadable model.safetensors ({_first_line(e)}); livekr loads safetensors "
@@ -234,11 +240,35 @@ def _first_line(e: BaseException) -> str:
     return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
+def hub_unreachable() -> str | None:
+    """Why the Hugging Face hub cannot be reached right now, or None if it may be.
+
+    A quick name lookup, so an offline machine fails at once instead of after the hub
+    client's retries.
+    """
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return "HF_HUB_OFFLINE is set"
+    host = urlparse(constants.ENDPOINT).hostname or constants.ENDPOINT
+    try:
+        socket.getaddrinfo(host, 443)
+    except OSError as e:
+        return f"cannot resolve {host}: {e.strerror or e}"
+    return None
+
+
 def _hub_error(ref: str, e: BaseException) -> str:
+    reason = hub_unreachable()
+    if reason is not None:
+        return (
+            f"cannot load {ref!r}: it is not a local folder nor in the Hugging Face cache, and "
+            f"the hub is unreachable ({reason}); connect once to download it, or pass a "
+            "checkpoint folder"
+        )
     return (
-        f"cannot load {ref!r}: it is not a local folder, not in the Hugging Face cache, and the "
-        f"hub could not provide it ({_first_line(e)}); check the id and the network, or pass "
-        "a checkpoint folder"
+        f"cannot load {ref!r} from the Hugging Face hub ({_first_line(e)}); check the id "
+        "(owner/name), or pass a checkpoint folder"
     )
 
 

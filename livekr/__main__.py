@@ -1,0 +1,5 @@
+import sys
+
+from livekr.cli import main
+
+sys.exit(main())

@@ -1,0 +1,250 @@
+"""StreamingTranscriber with a scripted recognizer: ordering, draining, backlog, failures."""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from livekr.audio import ArraySource, AudioError
+from livekr.config import SAMPLE_RATE, PipelineOptions, SegmenterOptions
+from livekr.pipeline import (
+    Failure,
+    Final,
+    Finished,
+    LevelChanged,
+    Partial,
+    PipelineEvent,
+    Stats,
+    StreamingTranscriber,
+    partial_interval_s,
+)
+from tests.conftest import ScriptedRecognizer, silence
+
+WAIT_S = 30.0
+BLOCK = SAMPLE_RATE * 30 // 1000
+
+
+class QueueSource:
+    """A live source the test feeds block by block; ``close()`` ends the stream."""
+
+    live = True
+    description = "test queue"
+
+    def __init__(self) -> None:
+        self._q: queue.Queue[np.ndarray | None] = queue.Queue()
+        self._ended = False
+        self.dropped_blocks = 0
+        self.status_errors = 0
+
+    def push(self, samples: np.ndarray) -> None:
+        for i in range(0, samples.size, BLOCK):
+            self._q.put(samples[i : i + BLOCK])
+
+    def close(self) -> None:
+        self._q.put(None)
+
+    def start(self) -> None:
+        pass
+
+    def read(self, timeout_s: float) -> np.ndarray | None:
+        if self._ended:
+            return None
+        try:
+            block = self._q.get(timeout=timeout_s)
+        except queue.Empty:
+            return np.zeros(0, dtype=np.float32)
+        if block is None:
+            self._ended = True
+        return block
+
+    def stop(self) -> None:
+        self._q.put(None)
+
+
+class FailingSource(ArraySource):
+    """Plays its samples, then fails the way an unplugged device does."""
+
+    def __init__(self, samples: np.ndarray, fail_after_blocks: int) -> None:
+        super().__init__(samples)
+        self.fail_after = fail_after_blocks
+        self.reads = 0
+
+    def read(self, timeout_s: float) -> np.ndarray | None:
+        self.reads += 1
+        if self.reads > self.fail_after:
+            raise AudioError("the input device stopped delivering audio")
+        return super().read(timeout_s)
+
+
+class Recorder:
+    """Collects events in order; lets a test wait for one matching a condition."""
+
+    def __init__(self) -> None:
+        self.events: list[PipelineEvent] = []
+        self._cond = threading.Condition()
+
+    def __call__(self, event: PipelineEvent) -> None:
+        with self._cond:
+            self.events.append(event)
+            self._cond.notify_all()
+
+    def wait_for(self, predicate: Callable[[PipelineEvent], bool]) -> PipelineEvent:
+        with self._cond:
+            ok = self._cond.wait_for(lambda: any(predicate(e) for e in self.events), WAIT_S)
+            assert ok, f"no matching event; got {[type(e).__name__ for e in self.events]}"
+            return next(e for e in self.events if predicate(e))
+
+    def of(self, kind: type) -> list:
+        with self._cond:
+            return [e for e in self.events if isinstance(e, kind)]
+
+
+def finished(e: PipelineEvent) -> bool:
+    return isinstance(e, Finished)
+
+
+def test_partial_comes_before_the_final_of_the_same_utterance(speak) -> None:
+    speech = speak("안녕하세요 오늘 날씨가 좋습니다")
+    source, rec = QueueSource(), Recorder()
+    transcriber = StreamingTranscriber(source, ScriptedRecognizer(["가나"]), rec)
+    transcriber.start()
+    source.push(silence(0.5))
+    source.push(speech[: speech.size // 2])
+    partial = rec.wait_for(lambda e: isinstance(e, Partial))
+    source.push(speech[speech.size // 2 :])
+    source.push(silence(1.5))
+    final = rec.wait_for(lambda e: isinstance(e, Final))
+    source.close()
+    rec.wait_for(finished)
+    assert rec.events.index(partial) < rec.events.index(final)
+    assert partial.utterance == final.utterance.index == 0
+    assert partial.text == "가나" and final.utterance.text == "가나"
+    assert partial.end_s < final.utterance.end_s
+    assert all(p.utterance == 0 for p in rec.of(Partial))
+    assert rec.events.index(rec.of(Partial)[-1]) < rec.events.index(final)
+
+
+def test_finals_are_never_dropped_when_the_recognizer_is_slow(speak) -> None:
+    phrases = ["안녕하세요", "반갑습니다", "대한민국", "민주공화국", "오늘 날씨"]
+    gate = threading.Event()
+    recognizer = ScriptedRecognizer([f"문장{i}" for i in range(len(phrases))], gate=gate)
+    source, rec = QueueSource(), Recorder()
+    transcriber = StreamingTranscriber(source, recognizer, rec, options=PipelineOptions(partials=False))
+    transcriber.start()
+    for phrase in phrases:
+        source.push(speak(phrase))
+        source.push(silence(1.2))
+    source.close()
+    recognizer.entered.wait(WAIT_S)
+    backlog = rec.wait_for(lambda e: isinstance(e, Stats) and e.pending_finals >= 2)
+    assert backlog.backlog_s > 0.5
+    gate.set()
+    rec.wait_for(finished)
+    finals = rec.of(Final)
+    assert [f.utterance.text for f in finals] == [f"문장{i}" for i in range(len(phrases))]
+    assert [f.utterance.index for f in finals] == list(range(len(phrases)))
+    starts = [f.utterance.start_s for f in finals]
+    assert starts == sorted(starts)
+    assert rec.of(Finished)[0].utterances == len(phrases)
+
+
+def test_partials_are_skipped_first_when_inference_falls_behind(speak) -> None:
+    gate = threading.Event()
+    recognizer = ScriptedRecognizer(["가"], gate=gate)
+    source, rec = QueueSource(), Recorder()
+    options = PipelineOptions(min_partial_interval_s=0.06)
+    transcriber = StreamingTranscriber(source, recognizer, rec, options=options)
+    transcriber.start()
+    source.push(speak("대한민국은 민주공화국이다 대한민국의 주권은 국민에게 있고"))
+    source.push(silence(1.5))
+    source.close()
+    recognizer.entered.wait(WAIT_S)
+    gate.set()
+    rec.wait_for(finished)
+    assert len(rec.of(Final)) == 1
+    assert rec.of(Stats)[-1].partials_skipped > 0
+    assert len(recognizer.calls) < 10  # skipped partial requests were never decoded
+
+
+def test_stop_drains_the_utterance_in_progress(speak) -> None:
+    source, rec = QueueSource(), Recorder()
+    transcriber = StreamingTranscriber(source, ScriptedRecognizer(["끝"]), rec)
+    transcriber.start()
+    source.push(speak("지금 말하는 중입니다"))
+    rec.wait_for(lambda e: isinstance(e, LevelChanged) and e.speech)
+    transcriber.stop()
+    assert transcriber.wait(WAIT_S)
+    finals = rec.of(Final)
+    assert [f.utterance.text for f in finals] == ["끝"]
+    assert isinstance(rec.events[-1], Finished)
+    assert rec.events.index(finals[0]) < len(rec.events) - 1
+
+
+@pytest.mark.parametrize("kind", ["silence", "noise"])
+def test_no_text_from_silence_or_noise(kind: str) -> None:
+    rng = np.random.default_rng(7)
+    audio = silence(6) if kind == "silence" else (rng.standard_normal(6 * SAMPLE_RATE) * 0.003)
+    recognizer, rec = ScriptedRecognizer(["가"]), Recorder()
+    transcriber = StreamingTranscriber(ArraySource(audio.astype(np.float32)), recognizer, rec)
+    transcriber.run()
+    assert rec.of(Final) == [] and rec.of(Partial) == []
+    assert recognizer.calls == []
+    assert len(rec.of(LevelChanged)) > 100
+
+
+def test_recognition_failure_is_reported_and_later_utterances_still_decoded(speak) -> None:
+    audio = np.concatenate([speak("첫 번째 문장"), silence(1.2), speak("두 번째 문장"), silence(1.2)])
+    recognizer, rec = ScriptedRecognizer(["하나", "둘"], fail_on=0), Recorder()
+    options = PipelineOptions(partials=False)
+    StreamingTranscriber(ArraySource(audio), recognizer, rec, options=options).run()
+    failures = rec.of(Failure)
+    assert len(failures) == 1 and "recognition failed" in failures[0].message
+    assert [f.utterance.text for f in rec.of(Final)] == ["둘"]
+    assert isinstance(rec.events[-1], Finished)
+
+
+def test_device_loss_keeps_what_was_captured(speak) -> None:
+    first = speak("첫 번째 문장")
+    audio = np.concatenate([first, silence(1.2), speak("두 번째 문장이 길게 이어집니다")])
+    blocks_until_mid_second = (first.size + SAMPLE_RATE * 2) // BLOCK
+    source = FailingSource(audio, fail_after_blocks=blocks_until_mid_second)
+    rec = Recorder()
+    StreamingTranscriber(source, ScriptedRecognizer(["하나", "둘"]), rec,
+                         options=PipelineOptions(partials=False)).run()
+    assert "stopped delivering" in rec.of(Failure)[0].message
+    assert [f.utterance.text for f in rec.of(Final)] == ["하나", "둘"]
+    assert isinstance(rec.events[-1], Finished)
+
+
+def test_file_like_sources_are_paused_not_dropped_when_finals_pile_up(speak) -> None:
+    parts = []
+    for i in range(6):
+        parts += [speak(f"문장 {i} 입니다"), silence(1.0)]
+    recognizer, rec = ScriptedRecognizer([str(i) for i in range(6)]), Recorder()
+    options = PipelineOptions(partials=False, max_pending_finals=1)
+    StreamingTranscriber(ArraySource(np.concatenate(parts)), recognizer, rec, options=options).run()
+    assert [f.utterance.text for f in rec.of(Final)] == [str(i) for i in range(6)]
+    assert max(s.pending_finals for s in rec.of(Stats)) <= 1
+
+
+def test_event_times_follow_stream_samples(speak) -> None:
+    speech = speak("시간을 확인합니다")
+    audio = np.concatenate([silence(2.0), speech, silence(1.5)])
+    rec = Recorder()
+    seg = SegmenterOptions(pre_roll_ms=300)
+    StreamingTranscriber(ArraySource(audio), ScriptedRecognizer(["가"]), rec, seg).run()
+    (final,) = rec.of(Final)
+    assert 1.5 <= final.utterance.start_s <= 2.4
+    assert 2.0 + speech.size / SAMPLE_RATE - 0.6 <= final.utterance.end_s <= audio.size / SAMPLE_RATE
+    assert final.latency_s >= 0
+    assert rec.of(Finished)[0].audio_s == pytest.approx(audio.size / SAMPLE_RATE, abs=0.031)
+
+
+def test_partial_interval_adapts_to_forward_time() -> None:
+    options = PipelineOptions(min_partial_interval_s=0.25, partial_duty=0.5)
+    assert partial_interval_s(options, 0.01) == 0.25
+    assert partial_interval_s(options, 0.4) == pytest.approx(0.8)
