@@ -69,8 +69,10 @@ class StreamResampler:
 
     def __init__(self, in_rate: float) -> None:
         self.in_rate = in_rate
-        self._stream = None if in_rate == SAMPLE_RATE else soxr.ResampleStream(
-            in_rate, SAMPLE_RATE, 1, dtype="float32", quality="HQ"
+        self._stream = (
+            None
+            if in_rate == SAMPLE_RATE
+            else soxr.ResampleStream(in_rate, SAMPLE_RATE, 1, dtype="float32", quality="HQ")
         )
 
     def __call__(self, block: np.ndarray, last: bool = False) -> np.ndarray:

@@ -93,28 +93,55 @@ class SessionCollector:
             return
         self._next_progress = time.monotonic() + PROGRESS_EVERY_S
         share = min(1.0, stream_s / self.duration_s)
-        print(f"livekr: {self.name}: {share:4.0%} ({stream_s:.0f}/{self.duration_s:.0f} s)",
-              file=sys.stderr, flush=True)
+        print(
+            f"livekr: {self.name}: {share:4.0%} ({stream_s:.0f}/{self.duration_s:.0f} s)",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def _add_model_options(p: argparse.ArgumentParser, default: str | None) -> None:
-    p.add_argument("--model", "-m", default=default,
-                   help=f"checkpoint folder or Hugging Face hub id (default: {default or 'the last used'})")
+    p.add_argument(
+        "--model",
+        "-m",
+        default=default,
+        help=f"checkpoint folder or Hugging Face hub id (default: {default or 'the last used'})",
+    )
     p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
-    p.add_argument("--dtype", default="auto", choices=("auto", "fp32", "fp16", "bf16"),
-                   help="model precision (default: fp16 on GPU, fp32 on CPU)")
+    p.add_argument(
+        "--dtype",
+        default="auto",
+        choices=("auto", "fp32", "fp16", "bf16"),
+        help="model precision (default: fp16 on GPU, fp32 on CPU)",
+    )
 
 
 def _add_stream_options(p: argparse.ArgumentParser) -> None:
     defaults = SegmenterOptions()
-    p.add_argument("--end-silence-ms", type=int, default=defaults.end_silence_ms,
-                   help=f"pause that ends an utterance (default: {defaults.end_silence_ms})")
-    p.add_argument("--vad-aggressiveness", type=int, default=defaults.aggressiveness,
-                   choices=range(4), help=f"0-3 (default: {defaults.aggressiveness})")
-    p.add_argument("--max-utterance-s", type=float, default=defaults.max_utterance_s,
-                   help=f"longest utterance before a forced split (default: {defaults.max_utterance_s})")
-    p.add_argument("--events", action="store_true",
-                   help='print JSON lines {"type": "partial"|"final", "start", "end", "text"} to stdout')
+    p.add_argument(
+        "--end-silence-ms",
+        type=int,
+        default=defaults.end_silence_ms,
+        help=f"pause that ends an utterance (default: {defaults.end_silence_ms})",
+    )
+    p.add_argument(
+        "--vad-aggressiveness",
+        type=int,
+        default=defaults.aggressiveness,
+        choices=range(4),
+        help=f"0-3 (default: {defaults.aggressiveness})",
+    )
+    p.add_argument(
+        "--max-utterance-s",
+        type=float,
+        default=defaults.max_utterance_s,
+        help=f"longest utterance before a forced split (default: {defaults.max_utterance_s})",
+    )
+    p.add_argument(
+        "--events",
+        action="store_true",
+        help='print JSON lines {"type": "partial"|"final", "start", "end", "text"} to stdout',
+    )
     p.add_argument("--no-partials", action="store_true", help="do not decode partial text")
 
 
@@ -170,7 +197,9 @@ def load_model(args: argparse.Namespace) -> Recognizer:
 
 
 def run_session(
-    source: AudioSource, recognizer: Recognizer, collector: SessionCollector,
+    source: AudioSource,
+    recognizer: Recognizer,
+    collector: SessionCollector,
     args: argparse.Namespace,
 ) -> None:
     """Run one source through the pipeline until it ends (Ctrl-C stops and drains)."""
@@ -249,8 +278,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
     devices = list_input_devices()
     if not devices:
-        print("no input devices found: connect a microphone, or use `livekr --demo FILE`",
-              file=sys.stderr)
+        print("no input devices found: connect a microphone, or use `livekr --demo FILE`", file=sys.stderr)
         return EXIT_OK
     for d in devices:
         mark = "*" if d.is_default else " "
@@ -278,14 +306,20 @@ def cmd_window(args: argparse.Namespace) -> int:
     return run_app(args.model, args.device, args.dtype, args.input_device, args.demo)
 
 
-COMMANDS = {"transcribe": cmd_transcribe, "listen": cmd_listen, "devices": cmd_devices,
-            "models": cmd_models, None: cmd_window}
+COMMANDS = {
+    "transcribe": cmd_transcribe,
+    "listen": cmd_listen,
+    "devices": cmd_devices,
+    "models": cmd_models,
+    None: cmd_window,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
-                        format="livekr: %(levelname)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING, format="livekr: %(levelname)s: %(message)s"
+    )
     try:
         return COMMANDS[args.command](args)
     except (AudioError, ModelLoadError, ValueError) as e:

@@ -42,8 +42,13 @@ class Partial:
     text: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "partial", "utterance": self.utterance, "start": round(self.start_s, 3),
-                "end": round(self.end_s, 3), "text": self.text}
+        return {
+            "type": "partial",
+            "utterance": self.utterance,
+            "start": round(self.start_s, 3),
+            "end": round(self.end_s, 3),
+            "text": self.text,
+        }
 
 
 @dataclass(frozen=True)
@@ -57,9 +62,15 @@ class Final:
 
     def to_dict(self) -> dict[str, Any]:
         u = self.utterance
-        return {"type": "final", "utterance": u.index, "start": round(u.start_s, 3),
-                "end": round(u.end_s, 3), "text": u.text, "confidence": round(u.confidence, 4),
-                "latency": round(self.latency_s, 4)}
+        return {
+            "type": "final",
+            "utterance": u.index,
+            "start": round(u.start_s, 3),
+            "end": round(u.end_s, 3),
+            "text": u.text,
+            "confidence": round(u.confidence, 4),
+            "latency": round(self.latency_s, 4),
+        }
 
 
 @dataclass(frozen=True)
@@ -72,8 +83,12 @@ class LevelChanged:
     speech: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "level", "time": round(self.time_s, 3), "db": round(self.rms_db, 1),
-                "speech": self.speech}
+        return {
+            "type": "level",
+            "time": round(self.time_s, 3),
+            "db": round(self.rms_db, 1),
+            "speech": self.speech,
+        }
 
 
 @dataclass(frozen=True)
@@ -93,11 +108,17 @@ class Stats:
     partials_skipped: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "stats", "time": round(self.time_s, 3), "backlog": round(self.backlog_s, 3),
-                "pending_finals": self.pending_finals, "dropped_blocks": self.dropped_blocks,
-                "status_errors": self.status_errors, "rtf": round(self.rtf, 4),
-                "last_latency": round(self.last_latency_s, 4),
-                "partials_skipped": self.partials_skipped}
+        return {
+            "type": "stats",
+            "time": round(self.time_s, 3),
+            "backlog": round(self.backlog_s, 3),
+            "pending_finals": self.pending_finals,
+            "dropped_blocks": self.dropped_blocks,
+            "status_errors": self.status_errors,
+            "rtf": round(self.rtf, 4),
+            "last_latency": round(self.last_latency_s, 4),
+            "partials_skipped": self.partials_skipped,
+        }
 
 
 @dataclass(frozen=True)
@@ -280,8 +301,7 @@ class StreamingTranscriber:
         if not self.source.live:
             with self._cond:
                 while (
-                    len(self._finals) >= self.options.max_pending_finals
-                    and not self._stop_requested.is_set()
+                    len(self._finals) >= self.options.max_pending_finals and not self._stop_requested.is_set()
                 ):
                     self._cond.wait(READ_TIMEOUT_S)
 
@@ -366,6 +386,5 @@ class StreamingTranscriber:
             if job.utterance <= self._ended_utterance:
                 return
         self._emit(
-            Partial(job.utterance, job.start_sample / SAMPLE_RATE, job.end_sample / SAMPLE_RATE,
-                    result.text)
+            Partial(job.utterance, job.start_sample / SAMPLE_RATE, job.end_sample / SAMPLE_RATE, result.text)
         )

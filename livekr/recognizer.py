@@ -60,6 +60,12 @@ class Recognizer(Protocol):
     def recognize(self, audio: np.ndarray) -> Recognition: ...
 
 
+def best_path(log_probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(best id, its probability) per frame of (frames, vocab) log-posteriors."""
+    ids = np.argmax(log_probs, axis=1)
+    return ids, np.exp(log_probs[np.arange(ids.size), ids])
+
+
 def greedy_decode(
     log_probs: np.ndarray,
     id_to_token: Sequence[str],
@@ -68,28 +74,43 @@ def greedy_decode(
     skip_ids: frozenset[int] = frozenset(),
     word_delimiter: str = WORD_DELIMITER,
 ) -> tuple[str, tuple[CharSpan, ...]]:
-    """Best-path CTC decoding with per-character times and confidences.
-
-    ``log_probs`` is (frames, vocab) log-posteriors. Repeated ids collapse, ``blank_id`` and
-    ``skip_ids`` (unknown and other special tokens) are dropped, the word delimiter becomes
-    a space, and conjoining jamo are composed into syllables (a syllable spans the frames of
-    its jamo and takes their lowest confidence). Times are seconds from the audio start.
-    """
+    """Best-path CTC decoding of (frames, vocab) log-posteriors; see ``collapse``."""
     if log_probs.ndim != 2 or log_probs.shape[0] == 0:
         return "", ()
-    ids = np.argmax(log_probs, axis=1)
-    best = np.exp(log_probs[np.arange(ids.size), ids])
+    ids, probs = best_path(log_probs)
+    return collapse(ids, probs, id_to_token, blank_id, frame_s, skip_ids, word_delimiter)
+
+
+def collapse(
+    ids: np.ndarray,
+    probs: np.ndarray | None,
+    id_to_token: Sequence[str],
+    blank_id: int,
+    frame_s: float,
+    skip_ids: frozenset[int] = frozenset(),
+    word_delimiter: str = WORD_DELIMITER,
+) -> tuple[str, tuple[CharSpan, ...]]:
+    """Text with per-character times and confidences from the best id of each frame.
+
+    Repeated ids collapse; ``blank_id``, negative ids (padding) and ``skip_ids`` (unknown
+    and other special tokens) are dropped; the word delimiter becomes a space; conjoining
+    jamo are composed into syllables (a syllable spans the frames of its jamo and takes
+    their lowest confidence). Times are seconds from the audio start; without ``probs``
+    every confidence is 1.
+    """
+    if ids.size == 0:
+        return "", ()
     change = np.flatnonzero(np.diff(ids)) + 1
     starts = np.concatenate(([0], change))
     ends = np.concatenate((change, [ids.size]))
     units: list[str] = []
     spans: list[tuple[int, int, float]] = []
-    for start, end in zip(starts.tolist(), ends.tolist()):
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
         token_id = int(ids[start])
-        if token_id == blank_id or token_id in skip_ids:
+        if token_id == blank_id or token_id < 0 or token_id in skip_ids:
             continue
         token = id_to_token[token_id]
-        conf = float(best[start:end].mean())
+        conf = 1.0 if probs is None else float(probs[start:end].mean())
         for ch in " " if token == word_delimiter else token:
             units.append(ch)
             spans.append((start, end, conf))
@@ -105,6 +126,39 @@ def greedy_decode(
         text_chars.append(ch)
         chars.append(CharSpan(ch, first[0] * frame_s, last[1] * frame_s, conf))
     return "".join(text_chars).strip(), tuple(chars)
+
+
+@dataclass(frozen=True)
+class TokenTable:
+    """What greedy decoding needs to know of a CTC tokenizer."""
+
+    id_to_token: tuple[str, ...]
+    blank_id: int
+    skip_ids: frozenset[int]
+    word_delimiter: str
+
+    @classmethod
+    def from_tokenizer(cls, tokenizer: Any) -> TokenTable:
+        vocab = tokenizer.get_vocab()
+        table = [""] * (max(vocab.values()) + 1)
+        for token, index in vocab.items():
+            table[index] = token
+        blank = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
+        skip = frozenset(int(i) for i in tokenizer.all_special_ids if int(i) != blank)
+        delimiter = getattr(tokenizer, "word_delimiter_token", None) or WORD_DELIMITER
+        return cls(tuple(table), blank, skip, delimiter)
+
+    def decode(self, log_probs: np.ndarray, frame_s: float) -> tuple[str, tuple[CharSpan, ...]]:
+        """Greedy decoding of (frames, vocab) log-posteriors."""
+        return greedy_decode(
+            log_probs, self.id_to_token, self.blank_id, frame_s, self.skip_ids, self.word_delimiter
+        )
+
+    def decode_ids(self, ids: np.ndarray) -> str:
+        """Text of a best-path id sequence (negative ids are padding)."""
+        return collapse(ids, None, self.id_to_token, self.blank_id, 0.0, self.skip_ids, self.word_delimiter)[
+            0
+        ]
 
 
 def mean_confidence(chars: Sequence[CharSpan]) -> float:
@@ -285,16 +339,7 @@ class CTCRecognizer:
         self.name = name
         self.device_label = plan.label
         self._dtype = next(model.parameters()).dtype
-        tokenizer = processor.tokenizer
-        vocab = tokenizer.get_vocab()
-        self.id_to_token = [""] * (max(vocab.values()) + 1)
-        for token, index in vocab.items():
-            self.id_to_token[index] = token
-        self.blank_id = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
-        self.word_delimiter = getattr(tokenizer, "word_delimiter_token", None) or WORD_DELIMITER
-        self.skip_ids = frozenset(
-            int(i) for i in tokenizer.all_special_ids if int(i) != self.blank_id
-        )
+        self.tokens = TokenTable.from_tokenizer(processor.tokenizer)
         ratio = getattr(model.config, "inputs_to_logits_ratio", 320)
         self.frame_s = ratio / SAMPLE_RATE
 
@@ -305,17 +350,12 @@ class CTCRecognizer:
         samples = np.asarray(audio, dtype=np.float32)
         if samples.size < MIN_AUDIO_SAMPLES:
             samples = np.pad(samples, (0, MIN_AUDIO_SAMPLES - samples.size))
-        features = self.processor.feature_extractor(
-            samples, sampling_rate=SAMPLE_RATE, return_tensors="pt"
-        )
+        features = self.processor.feature_extractor(samples, sampling_rate=SAMPLE_RATE, return_tensors="pt")
         values = features.input_values.to(self.plan.device, self._dtype)
         with torch.inference_mode():
             logits = self.model(values).logits[0]
             log_probs = torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
-        text, chars = greedy_decode(
-            log_probs, self.id_to_token, self.blank_id, self.frame_s, self.skip_ids,
-            self.word_delimiter,
-        )
+        text, chars = self.tokens.decode(log_probs, self.frame_s)
         return Recognition(
             text=text,
             chars=chars,

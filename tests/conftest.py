@@ -95,8 +95,12 @@ class ScriptedRecognizer:
     name = "scripted"
     device_label = "test"
 
-    def __init__(self, texts: Sequence[str] = ("가나다",), gate: threading.Event | None = None,
-                 fail_on: int | None = None) -> None:
+    def __init__(
+        self,
+        texts: Sequence[str] = ("가나다",),
+        gate: threading.Event | None = None,
+        fail_on: int | None = None,
+    ) -> None:
         self.texts = list(texts)
         self.gate = gate
         self.fail_on = fail_on

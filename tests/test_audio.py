@@ -143,8 +143,25 @@ def test_two_hour_file_is_streamed_not_loaded(tmp_path: Path) -> None:
     if shutil.which("sox") is None:
         pytest.skip("sox is not installed")
     path = tmp_path / "long.flac"
-    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(path),
-                    "synth", "7200", "whitenoise", "vol", "0.001"], check=True)
+    subprocess.run(
+        [
+            "sox",
+            "-n",
+            "-r",
+            "16000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            str(path),
+            "synth",
+            "7200",
+            "whitenoise",
+            "vol",
+            "0.001",
+        ],
+        check=True,
+    )
     source = FileSource(path)
     assert source.duration_s == pytest.approx(7200)
     source.start()

@@ -21,8 +21,15 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def two_sentences(tmp_path_factory: pytest.TempPathFactory, speak) -> Path:
-    audio = np.concatenate([silence(0.8), speak("안녕하세요 반갑습니다"), silence(1.5),
-                            speak("오늘 날씨가 좋습니다", "ko+f3"), silence(1.0)])
+    audio = np.concatenate(
+        [
+            silence(0.8),
+            speak("안녕하세요 반갑습니다"),
+            silence(1.5),
+            speak("오늘 날씨가 좋습니다", "ko+f3"),
+            silence(1.0),
+        ]
+    )
     path = tmp_path_factory.mktemp("audio") / "two.wav"
     soundfile.write(path, audio, 16000)
     return path
@@ -35,8 +42,7 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 
 def test_events_are_json_lines_in_stream_order(two_sentences: Path, tiny_wav2vec2: Path, capsys) -> None:
-    code, out, _ = run(["transcribe", str(two_sentences), "--model", str(tiny_wav2vec2), "--events"],
-                       capsys)
+    code, out, _ = run(["transcribe", str(two_sentences), "--model", str(tiny_wav2vec2), "--events"], capsys)
     assert code == 0
     events = [json.loads(line) for line in out.splitlines()]
     finals = [e for e in events if e["type"] == "final"]
@@ -46,15 +52,15 @@ def test_events_are_json_lines_in_stream_order(two_sentences: Path, tiny_wav2vec
     assert events[-1]["type"] == "finished"
     for e in events:
         if e["type"] == "partial":  # partials of an utterance come before its final
-            final_pos = next(i for i, f in enumerate(events)
-                             if f["type"] == "final" and f["utterance"] == e["utterance"])
+            final_pos = next(
+                i for i, f in enumerate(events) if f["type"] == "final" and f["utterance"] == e["utterance"]
+            )
             assert events.index(e) < final_pos
 
 
 def test_output_formats(two_sentences: Path, tiny_hubert: Path, tmp_path: Path, capsys) -> None:
     out_json = tmp_path / "t.json"
-    code, _, _ = run(["transcribe", str(two_sentences), "-m", str(tiny_hubert), "-o", str(out_json)],
-                     capsys)
+    code, _, _ = run(["transcribe", str(two_sentences), "-m", str(tiny_hubert), "-o", str(out_json)], capsys)
     assert code == 0
     transcript = from_json(out_json.read_text(encoding="utf-8"))
     assert len(transcript.utterances) == 2 and transcript.model == str(tiny_hubert)
@@ -65,8 +71,9 @@ def test_output_formats(two_sentences: Path, tiny_hubert: Path, tmp_path: Path, 
 
 
 @pytest.mark.parametrize(("rate", "channels"), [(8000, 1), (48000, 2)])
-def test_other_rates_and_stereo(tmp_path: Path, rate: int, channels: int, speak,
-                                tiny_wav2vec2: Path, capsys) -> None:
+def test_other_rates_and_stereo(
+    tmp_path: Path, rate: int, channels: int, speak, tiny_wav2vec2: Path, capsys
+) -> None:
     import soxr
 
     mono = soxr.resample(np.concatenate([silence(0.5), speak("대한민국"), silence(1.0)]), 16000, rate)
@@ -84,8 +91,20 @@ def test_bad_file_among_good_ones_keeps_the_good_results(
     text = tmp_path / "notes.wav"
     text.write_text("not audio", encoding="utf-8")
     outdir = tmp_path / "out"
-    code, _, err = run(["transcribe", str(two_sentences), str(text), "-m", str(tiny_wav2vec2),
-                        "-o", str(outdir), "-f", "txt"], capsys)
+    code, _, err = run(
+        [
+            "transcribe",
+            str(two_sentences),
+            str(text),
+            "-m",
+            str(tiny_wav2vec2),
+            "-o",
+            str(outdir),
+            "-f",
+            "txt",
+        ],
+        capsys,
+    )
     assert code == 1
     assert "notes.wav is not audio that livekr can read" in err
     assert len((outdir / "two.txt").read_text(encoding="utf-8").splitlines()) == 2
@@ -99,8 +118,9 @@ def test_bad_file_among_good_ones_keeps_the_good_results(
         ("hub", "unreachable"),
     ],
 )
-def test_one_line_errors_and_nonzero_exit(setup: str, message: str, tmp_path: Path,
-                                          two_sentences: Path, tiny_wav2vec2: Path, capsys) -> None:
+def test_one_line_errors_and_nonzero_exit(
+    setup: str, message: str, tmp_path: Path, two_sentences: Path, tiny_wav2vec2: Path, capsys
+) -> None:
     audio, model = str(two_sentences), str(tiny_wav2vec2)
     if setup == "empty":
         (tmp_path / "e.wav").write_bytes(b"")
@@ -120,7 +140,10 @@ def test_entry_point_runs_as_a_program(two_sentences: Path, tiny_wav2vec2: Path)
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run(
         [sys.executable, "-m", "livekr", "transcribe", str(two_sentences), "-m", str(tiny_wav2vec2)],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) == 2
@@ -133,8 +156,25 @@ def test_two_hour_file_through_the_command(tmp_path: Path, tiny_wav2vec2: Path, 
     if shutil.which("sox") is None:
         pytest.skip("sox is not installed")
     path = tmp_path / "long.flac"
-    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(path),
-                    "synth", "7200", "whitenoise", "vol", "0.0005"], check=True)
+    subprocess.run(
+        [
+            "sox",
+            "-n",
+            "-r",
+            "16000",
+            "-c",
+            "1",
+            "-b",
+            "16",
+            str(path),
+            "synth",
+            "7200",
+            "whitenoise",
+            "vol",
+            "0.0005",
+        ],
+        check=True,
+    )
     code, out, err = run(["transcribe", str(path), "-m", str(tiny_wav2vec2), "--events"], capsys)
     assert code == 0
     events = [json.loads(line) for line in out.splitlines()]

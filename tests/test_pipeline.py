@@ -213,8 +213,9 @@ def test_device_loss_keeps_what_was_captured(speak) -> None:
     blocks_until_mid_second = (first.size + SAMPLE_RATE * 2) // BLOCK
     source = FailingSource(audio, fail_after_blocks=blocks_until_mid_second)
     rec = Recorder()
-    StreamingTranscriber(source, ScriptedRecognizer(["하나", "둘"]), rec,
-                         options=PipelineOptions(partials=False)).run()
+    StreamingTranscriber(
+        source, ScriptedRecognizer(["하나", "둘"]), rec, options=PipelineOptions(partials=False)
+    ).run()
     assert "stopped delivering" in rec.of(Failure)[0].message
     assert [f.utterance.text for f in rec.of(Final)] == ["하나", "둘"]
     assert isinstance(rec.events[-1], Finished)

@@ -118,7 +118,7 @@ def test_bf16_on_cpu_runs(tiny_wav2vec2: Path, speak) -> None:
 
 
 def test_folder_without_config_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(ModelLoadError, match="no config.json"):
+    with pytest.raises(ModelLoadError, match=r"no config\.json"):
         load_recognizer(str(tmp_path))
 
 
@@ -142,9 +142,15 @@ def test_non_ctc_model_folder_is_refused(tmp_path: Path, korean_vocab: dict[str,
 
     from trainer.scratch import build_processor
 
-    config = Wav2Vec2Config(hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
-                            intermediate_size=32, conv_dim=(16,) * 7, num_conv_pos_embeddings=8,
-                            num_conv_pos_embedding_groups=2)
+    config = Wav2Vec2Config(
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=32,
+        conv_dim=(16,) * 7,
+        num_conv_pos_embeddings=8,
+        num_conv_pos_embedding_groups=2,
+    )
     Wav2Vec2Model(config).save_pretrained(tmp_path)
     build_processor(tmp_path, korean_vocab, True).save_pretrained(tmp_path)
     with pytest.raises(ModelLoadError, match="not a CTC"):

@@ -71,6 +71,8 @@ def model_config(arch: Architecture, vocab_size: int, **overrides: Any) -> Any:
         num_conv_pos_embeddings=arch.pos_conv_kernel,
         num_conv_pos_embedding_groups=arch.pos_conv_groups,
         pad_token_id=0,
+        bos_token_id=None,
+        eos_token_id=None,
         ctc_loss_reduction="mean",
         ctc_zero_infinity=True,
         architectures=[f"{'Wav2Vec2' if arch.model_type == 'wav2vec2' else 'Hubert'}ForCTC"],
@@ -88,7 +90,12 @@ def build_processor(folder: str | Path, vocab: dict[str, int], normalize_audio: 
     vocab_path = folder / "vocab.json"
     vocab_path.write_text(json.dumps(vocab, ensure_ascii=False, indent=0), encoding="utf-8")
     tokenizer = Wav2Vec2CTCTokenizer(
-        str(vocab_path), unk_token=UNK_TOKEN, pad_token=PAD_TOKEN, word_delimiter_token=WORD_DELIMITER
+        str(vocab_path),
+        unk_token=UNK_TOKEN,
+        pad_token=PAD_TOKEN,
+        word_delimiter_token=WORD_DELIMITER,
+        bos_token=None,
+        eos_token=None,
     )
     extractor = Wav2Vec2FeatureExtractor(
         feature_size=1,

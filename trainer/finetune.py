@@ -1,0 +1,322 @@
+"""Fine-tune a CTC model with the Hugging Face Trainer and write a checkpoint livekr loads.
+
+``run(model_args, data_args, training_args)`` goes in numbered steps; every data transform
+is a top-level function. The output folder alone is enough for inference: weights
+(safetensors), processor, tokenizer with its vocabulary, and the ``livekr.json`` card.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from livekr.config import SAMPLE_RATE
+from livekr.recognizer import CARD_NAME, TokenTable
+from livekr.text import NORMALISER_VERSION, build_vocab, to_units
+from trainer.data import ZEROTH_HUB_ID, DataError, Example, SkipReport, load_audio, read_examples
+from trainer.metrics import error_rates
+from trainer.scratch import ARCHITECTURES, build_model, build_processor
+
+log = logging.getLogger(__name__)
+
+SCRATCH_PREFIX = "scratch:"
+
+
+@dataclass
+class ModelArguments:
+    """What to fine-tune and how the CTC head and augmentation are set up."""
+
+    base_model: str = field(
+        default="facebook/wav2vec2-xls-r-300m",
+        metadata={
+            "help": "hub id or folder of a pretrained encoder, or scratch:ARCH "
+            f"({', '.join(ARCHITECTURES)}) to start from random weights"
+        },
+    )
+    vocab_kind: str = field(default="syllable", metadata={"help": "syllable or jamo output units"})
+    tokenizer: str | None = field(
+        default=None, metadata={"help": "take the vocabulary from this checkpoint instead of the data"}
+    )
+    freeze_feature_encoder: bool = field(
+        default=True, metadata={"help": "keep the convolutional feature encoder of a pretrained base fixed"}
+    )
+    attention_dropout: float = field(default=0.0, metadata={"help": "dropout in attention"})
+    hidden_dropout: float = field(default=0.0, metadata={"help": "dropout in hidden layers"})
+    feat_proj_dropout: float = field(default=0.0, metadata={"help": "dropout after feature projection"})
+    final_dropout: float = field(default=0.0, metadata={"help": "dropout before the CTC head"})
+    mask_time_prob: float = field(
+        default=0.05, metadata={"help": "SpecAugment: share of frames masked in time"}
+    )
+    mask_time_length: int = field(default=10, metadata={"help": "SpecAugment: frames per time mask"})
+    mask_feature_prob: float = field(default=0.0, metadata={"help": "SpecAugment: share of channels masked"})
+    mask_feature_length: int = field(default=10, metadata={"help": "SpecAugment: channels per mask"})
+    layerdrop: float = field(default=0.0, metadata={"help": "probability of skipping a transformer layer"})
+    ctc_zero_infinity: bool = field(
+        default=True, metadata={"help": "zero infinite CTC losses (too-short inputs)"}
+    )
+
+
+@dataclass
+class DataArguments:
+    """Where the utterances come from and which are kept."""
+
+    preset: str | None = field(
+        default=None,
+        metadata={
+            "help": "start from a published recipe: xlsr-300m-zeroth, distilhubert-zeroth, "
+            "tiny-synthetic (recorded in the checkpoint card)"
+        },
+    )
+    train_data: str = field(
+        default=ZEROTH_HUB_ID,
+        metadata={"help": "hub dataset id, Zeroth OpenSLR-40 folder, or JSONL manifest {audio, text}"},
+    )
+    eval_data: str | None = field(default=None, metadata={"help": "as train_data; default: train_data"})
+    train_split: str = field(default="train", metadata={"help": "split of a hub dataset or Zeroth folder"})
+    eval_split: str = field(default="test", metadata={"help": "split used for evaluation"})
+    min_duration_s: float = field(default=0.3, metadata={"help": "shorter clips are skipped"})
+    max_duration_s: float = field(default=20.0, metadata={"help": "longer clips are skipped"})
+    max_train_samples: int | None = field(default=None, metadata={"help": "use at most this many"})
+    max_eval_samples: int | None = field(default=None, metadata={"help": "evaluate at most this many"})
+
+
+class SpeechDataset(torch.utils.data.Dataset):
+    """Examples → model inputs; audio is decoded when an item is asked for."""
+
+    def __init__(self, examples: list[Example], processor: Any, vocab_kind: str) -> None:
+        self.examples = examples
+        self.processor = processor
+        self.vocab_kind = vocab_kind
+        self.lengths = [int(ex.duration_s * SAMPLE_RATE) for ex in examples]
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        return encode_example(self.examples[index], self.processor, self.vocab_kind)
+
+
+def encode_example(example: Example, processor: Any, vocab_kind: str) -> dict[str, Any]:
+    """{"input_values": float32 features, "labels": token ids} for one example."""
+    audio = load_audio(example.audio)
+    features = processor.feature_extractor(audio, sampling_rate=SAMPLE_RATE)
+    labels = processor.tokenizer(to_units(example.text, vocab_kind)).input_ids
+    return {"input_values": np.asarray(features.input_values[0], dtype=np.float32), "labels": labels}
+
+
+@dataclass
+class CTCCollator:
+    """Pads a batch: audio with the feature extractor's padding, labels with -100."""
+
+    processor: Any
+
+    def __call__(self, features: list[dict[str, Any]]) -> dict[str, torch.Tensor]:
+        audio = [{"input_values": f["input_values"]} for f in features]
+        labels = [{"input_ids": f["labels"]} for f in features]
+        batch = self.processor.feature_extractor.pad(audio, padding=True, return_tensors="pt")
+        padded = self.processor.tokenizer.pad(labels, padding=True, return_tensors="pt")
+        batch["labels"] = padded["input_ids"].masked_fill(padded["attention_mask"].ne(1), -100)
+        return dict(batch)
+
+
+def best_ids(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Keep only the best id per frame during evaluation (memory: ids, not logits)."""
+    return logits.argmax(dim=-1)
+
+
+def compute_metrics_for(tokens: TokenTable, references: list[str]) -> Any:
+    """A ``compute_metrics`` that decodes with livekr's own CTC decoder."""
+
+    def compute(prediction: Any) -> dict[str, float]:
+        ids = np.asarray(prediction.predictions)
+        hypotheses = [tokens.decode_ids(row) for row in ids[: len(references)]]
+        rates = error_rates(references[: len(hypotheses)], hypotheses)
+        return {"cer": rates.cer, "wer": rates.wer}
+
+    return compute
+
+
+def make_vocab(model_args: ModelArguments, train: list[Example]) -> dict[str, int]:
+    """The vocabulary: from ``--tokenizer`` if given, else built from the training text."""
+    if model_args.tokenizer:
+        from transformers import AutoTokenizer
+
+        return dict(AutoTokenizer.from_pretrained(model_args.tokenizer).get_vocab())
+    return build_vocab((ex.text for ex in train), model_args.vocab_kind)  # type: ignore[arg-type]
+
+
+def normalize_audio_for(base_model: str) -> bool:
+    """Whether the base expects zero-mean unit-variance audio (wav2vec2 large) or raw (HuBERT)."""
+    if base_model.startswith(SCRATCH_PREFIX):
+        return ARCHITECTURES[base_model[len(SCRATCH_PREFIX) :]].normalize_audio
+    from transformers import AutoFeatureExtractor
+
+    try:
+        return bool(AutoFeatureExtractor.from_pretrained(base_model).do_normalize)
+    except (OSError, ValueError):
+        return "hubert" not in base_model.lower()
+
+
+def make_model(model_args: ModelArguments, vocab: dict[str, int], seed: int) -> Any:
+    """A ``*ForCTC`` model with a fresh head of ``len(vocab)`` outputs."""
+    overrides: dict[str, Any] = {
+        f.name: getattr(model_args, f.name)
+        for f in dataclasses.fields(model_args)
+        if f.name
+        in {
+            "attention_dropout",
+            "hidden_dropout",
+            "feat_proj_dropout",
+            "final_dropout",
+            "mask_time_prob",
+            "mask_time_length",
+            "mask_feature_prob",
+            "mask_feature_length",
+            "layerdrop",
+            "ctc_zero_infinity",
+        }
+    }
+    base = model_args.base_model
+    if base.startswith(SCRATCH_PREFIX):
+        return build_model(base[len(SCRATCH_PREFIX) :], vocab, seed=seed, **overrides)
+    from transformers import AutoModelForCTC
+
+    model = AutoModelForCTC.from_pretrained(
+        base,
+        vocab_size=len(vocab),
+        pad_token_id=vocab["[PAD]"],
+        ctc_loss_reduction="mean",
+        ignore_mismatched_sizes=True,
+        use_safetensors=True,
+        **overrides,
+    )
+    if model_args.freeze_feature_encoder:
+        model.freeze_feature_encoder()
+    return model
+
+
+def write_card(
+    folder: Path,
+    model_args: ModelArguments,
+    data_args: DataArguments,
+    n_train: int,
+    skipped: SkipReport,
+    metrics: dict[str, float],
+) -> dict[str, Any]:
+    """Write ``livekr.json`` next to the weights and return it."""
+    card = {
+        "base_model": model_args.base_model,
+        "preset": data_args.preset,
+        "vocab_kind": model_args.vocab_kind,
+        "normaliser_version": NORMALISER_VERSION,
+        "train_data": data_args.train_data,
+        "eval_data": data_args.eval_data or data_args.train_data,
+        "train_utterances": n_train,
+        "skipped": dict(skipped.counts),
+        "cer": round(100 * metrics["eval_cer"], 2) if "eval_cer" in metrics else None,
+        "wer": round(100 * metrics["eval_wer"], 2) if "eval_wer" in metrics else None,
+        "date": datetime.date.today().isoformat(),
+    }
+    (folder / CARD_NAME).write_text(json.dumps(card, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return card
+
+
+def read_splits(data_args: DataArguments) -> tuple[list[Example], list[Example], SkipReport]:
+    """Training and evaluation examples, with skips reported; raises DataError if no training data."""
+    lo, hi = data_args.min_duration_s, data_args.max_duration_s
+    train, skipped = read_examples(data_args.train_data, data_args.train_split, lo, hi)
+    log.info("training data: %d utterances kept, skipped: %s", len(train), skipped.summary())
+    if not train:
+        raise DataError(
+            f"no usable training utterances in {data_args.train_data} (skipped: {skipped.summary()})"
+        )
+    evaluation, eval_skipped = read_examples(
+        data_args.eval_data or data_args.train_data, data_args.eval_split, lo, hi
+    )
+    log.info("evaluation data: %d utterances kept, skipped: %s", len(evaluation), eval_skipped.summary())
+    if data_args.max_train_samples is not None:
+        train = train[: data_args.max_train_samples]
+    if data_args.max_eval_samples is not None:
+        evaluation = evaluation[: data_args.max_eval_samples]
+    return train, evaluation, skipped
+
+
+def adapt_to_device(args: Any) -> Any:
+    """Mixed precision and pinned memory need a GPU: on the CPU go without, and say so."""
+    if torch.cuda.is_available():
+        return args
+    if args.fp16 or args.bf16:
+        log.warning("mixed precision needs a GPU; training in fp32 on the CPU")
+    return dataclasses.replace(args, fp16=False, bf16=False, dataloader_pin_memory=False)
+
+
+def make_trainer(
+    model: Any, args: Any, processor: Any, train: list[Example], evaluation: list[Example], vocab_kind: str
+) -> Any:
+    """A Trainer whose length-grouped sampler uses the known clip durations."""
+    from transformers import Trainer
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    class CTCTrainer(Trainer):
+        def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+            dataset = train_dataset if train_dataset is not None else self.train_dataset
+            if self.args.train_sampling_strategy == "group_by_length" and isinstance(dataset, SpeechDataset):
+                size = self.args.train_batch_size * self.args.gradient_accumulation_steps
+                return LengthGroupedSampler(size, lengths=dataset.lengths)
+            return super()._get_train_sampler(train_dataset)
+
+    tokens = TokenTable.from_tokenizer(processor.tokenizer)
+    return CTCTrainer(
+        model=model,
+        args=args,
+        data_collator=CTCCollator(processor),
+        train_dataset=SpeechDataset(train, processor, vocab_kind),
+        eval_dataset=SpeechDataset(evaluation, processor, vocab_kind) if evaluation else None,
+        processing_class=processor,
+        compute_metrics=compute_metrics_for(tokens, [ex.text for ex in evaluation]),
+        preprocess_logits_for_metrics=best_ids,
+    )
+
+
+def run(model_args: ModelArguments, data_args: DataArguments, training_args: Any) -> dict[str, Any]:
+    """Fine-tune and save; returns the checkpoint card."""
+    from transformers.trainer_utils import get_last_checkpoint
+
+    # 1. Data, with bad rows counted and skipped.
+    train, evaluation, skipped = read_splits(data_args)
+    # 2. Vocabulary and processor (written into the output folder).
+    out = Path(training_args.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    vocab = make_vocab(model_args, train)
+    processor = build_processor(out, vocab, normalize_audio_for(model_args.base_model))
+    # 3. Model with a CTC head for this vocabulary.
+    model = make_model(model_args, vocab, seed=training_args.seed)
+    # 4. Trainer, adapted to the device it runs on.
+    training_args = adapt_to_device(training_args)
+    trainer = make_trainer(model, training_args, processor, train, evaluation, model_args.vocab_kind)
+    # 5. Train, resuming from the last checkpoint in the output folder if there is one.
+    last = (
+        get_last_checkpoint(str(out))
+        if training_args.resume_from_checkpoint is None
+        else (training_args.resume_from_checkpoint)
+    )
+    if last:
+        log.info("resuming from %s", last)
+    trainer.train(resume_from_checkpoint=last or None)
+    # 6. Evaluate through livekr's decoder, save weights, processor and card.
+    metrics = trainer.evaluate() if evaluation else {}
+    trainer.save_model(str(out))
+    if not trainer.is_world_process_zero():
+        return {}
+    processor.save_pretrained(str(out))
+    card = write_card(out, model_args, data_args, len(train), skipped, metrics)
+    log.info("wrote %s (CER %s %%, WER %s %%)", out, card["cer"], card["wer"])
+    return card
