@@ -169,6 +169,7 @@ class Segmenter:
             if voiced:
                 self._state, self._candidate_start = "candidate", frame_start
                 self._voiced, self._silent = 1, 0
+                self._last_voiced_end = self._pos
             else:
                 self._trim_idle()
         elif self._state == "candidate":
@@ -204,6 +205,11 @@ class Segmenter:
         cut = self._pos - (len(energies) - quietest - 1) * self.frame_samples
         cut = max(cut, self._start + self.frame_samples)
         events.append(self._end(cut, self._pos, split=True))
+        if cut >= self._last_voiced_end:
+            # Nothing voiced after the cut: the pause simply goes on, as when idle.
+            self._state = "idle"
+            self._trim_idle()
+            return
         self._start = cut
         self._drop_before(cut)
         events.append(SpeechStarted(cut))
@@ -230,9 +236,7 @@ class Segmenter:
 
     def _trim_idle(self) -> None:
         """While idle keep only the pre-roll, and nothing before the last utterance's end."""
-        self._drop_before(
-            max(self._pos - (self._pre_roll_frames + 1) * self.frame_samples, self._floor)
-        )
+        self._drop_before(max(self._pos - (self._pre_roll_frames + 1) * self.frame_samples, self._floor))
 
     def _drop_before(self, sample: int) -> None:
         """Forget buffered frames that end at or before ``sample``."""

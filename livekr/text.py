@@ -110,7 +110,8 @@ def compose_units(units: Sequence[str]) -> list[tuple[str, tuple[int, ...]]]:
     while i < n:
         if _jamo_class(units[i]) == "L" and i + 1 < n and _jamo_class(units[i + 1]) == "V":
             lead, vowel = ord(units[i]) - L_BASE, ord(units[i + 1]) - V_BASE
-            tail, used = 0, (i, i + 1)
+            used: tuple[int, ...] = (i, i + 1)
+            tail = 0
             if i + 2 < n and _jamo_class(units[i + 2]) == "T":
                 tail, used = ord(units[i + 2]) - T_BASE, (i, i + 1, i + 2)
             out.append((chr(S_BASE + (lead * V_COUNT + vowel) * T_COUNT + tail), used))
