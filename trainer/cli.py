@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from trainer.data import DataError
-from trainer.finetune import DataArguments, ModelArguments
+from trainer.finetune import DataArguments, ModelArguments, RunArguments
 
 log = logging.getLogger("livekr.train")
 
@@ -52,7 +52,7 @@ def default_output_dir(preset: str | None, base_model: str) -> str:
 def build_parser() -> Any:
     from transformers import HfArgumentParser, TrainingArguments
 
-    parser = HfArgumentParser((ModelArguments, DataArguments, TrainingArguments))
+    parser = HfArgumentParser((ModelArguments, DataArguments, TrainingArguments, RunArguments))
     parser.prog = "livekr-train"
     parser.add_argument(
         "--dry-run", action="store_true", help="print the fully resolved arguments as JSON and exit"
@@ -60,7 +60,7 @@ def build_parser() -> Any:
     return parser
 
 
-def parse(argv: Sequence[str]) -> tuple[ModelArguments, DataArguments, Any, bool]:
+def parse(argv: Sequence[str]) -> tuple[ModelArguments, DataArguments, Any, RunArguments, bool]:
     """Arguments with the preset as defaults and the command line on top."""
     pre = argparse.ArgumentParser(add_help=False)
     pre.add_argument("--preset")
@@ -76,16 +76,19 @@ def parse(argv: Sequence[str]) -> tuple[ModelArguments, DataArguments, Any, bool
         base = defaults.get("base_model", ModelArguments.base_model)
         defaults["output_dir"] = default_output_dir(known.preset, base)
     parser.set_defaults(**defaults)
-    model_args, data_args, training_args, extra = parser.parse_args_into_dataclasses(list(argv))
-    return model_args, data_args, training_args, extra.dry_run
+    model_args, data_args, training_args, run_args, extra = parser.parse_args_into_dataclasses(list(argv))
+    return model_args, data_args, training_args, run_args, extra.dry_run
 
 
-def resolved(model_args: ModelArguments, data_args: DataArguments, training_args: Any) -> dict[str, Any]:
+def resolved(
+    model_args: ModelArguments, data_args: DataArguments, training_args: Any, run_args: RunArguments
+) -> dict[str, Any]:
     """Everything that decides a run, as JSON-ready data."""
     return {
         "model": dataclasses.asdict(model_args),
         "data": dataclasses.asdict(data_args),
         "training": training_args.to_dict(),
+        "run": dataclasses.asdict(run_args),
     }
 
 
@@ -133,14 +136,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="livekr-train: %(message)s")
     if argv[:1] == ["synth"]:
         return synth_main(argv[1:])
-    model_args, data_args, training_args, dry_run = parse(argv)
+    model_args, data_args, training_args, run_args, dry_run = parse(argv)
     if dry_run:
-        print(json.dumps(resolved(model_args, data_args, training_args), indent=1, default=str))
+        print(json.dumps(resolved(model_args, data_args, training_args, run_args), indent=1, default=str))
         return 0
     from trainer.finetune import run
 
     try:
-        card = run(model_args, data_args, training_args)
+        card = run(model_args, data_args, training_args, run_args)
     except DataError as e:
         print(f"livekr-train: {e}", file=sys.stderr)
         return 1

@@ -11,12 +11,15 @@ import dataclasses
 import datetime
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
+from transformers import Trainer, TrainerCallback
+from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from livekr.config import SAMPLE_RATE
 from livekr.recognizer import CARD_NAME, TokenTable
@@ -86,6 +89,41 @@ class DataArguments:
     max_duration_s: float = field(default=20.0, metadata={"help": "longer clips are skipped"})
     max_train_samples: int | None = field(default=None, metadata={"help": "use at most this many"})
     max_eval_samples: int | None = field(default=None, metadata={"help": "evaluate at most this many"})
+
+
+@dataclass
+class RunArguments:
+    """Limits of one run beyond what the Trainer knows."""
+
+    max_train_minutes: float | None = field(
+        default=None, metadata={"help": "stop training after this much wall time (then evaluate and save)"}
+    )
+
+
+class ProgressLog(TrainerCallback):
+    """A Trainer callback: every log line, with the wall time since training began, appended to
+    ``progress.jsonl`` in the output folder; stops training when the time budget is spent."""
+
+    def __init__(self, path: Path, max_minutes: float | None) -> None:
+        super().__init__()
+        self.path = path
+        self.max_s = None if max_minutes is None else max_minutes * 60
+        self._t0 = time.monotonic()
+
+    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self._t0 = time.monotonic()
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
+        if not state.is_world_process_zero or not logs:
+            return
+        row = {"elapsed_s": round(time.monotonic() - self._t0, 1), "step": state.global_step, **logs}
+        with self.path.open("a", encoding="utf-8") as f:
+            f.write(json.dumps(row, default=float) + "\n")
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        if self.max_s is not None and time.monotonic() - self._t0 >= self.max_s:
+            log.info("time budget of %.1f min spent at step %d", self.max_s / 60, state.global_step)
+            control.should_training_stop = True
 
 
 class SpeechDataset(torch.utils.data.Dataset):
@@ -258,21 +296,28 @@ def adapt_to_device(args: Any) -> Any:
     return dataclasses.replace(args, fp16=False, bf16=False, dataloader_pin_memory=False)
 
 
+class CTCTrainer(Trainer):
+    """The Trainer, with a length-grouped sampler that uses the known clip durations
+    instead of decoding every clip to measure it."""
+
+    def _get_train_sampler(self, train_dataset: Any = None) -> Any:
+        dataset = train_dataset if train_dataset is not None else self.train_dataset
+        if self.args.train_sampling_strategy == "group_by_length" and isinstance(dataset, SpeechDataset):
+            size = self.args.train_batch_size * self.args.gradient_accumulation_steps
+            return LengthGroupedSampler(size, lengths=dataset.lengths)
+        return super()._get_train_sampler(train_dataset)
+
+
 def make_trainer(
-    model: Any, args: Any, processor: Any, train: list[Example], evaluation: list[Example], vocab_kind: str
-) -> Any:
-    """A Trainer whose length-grouped sampler uses the known clip durations."""
-    from transformers import Trainer
-    from transformers.trainer_pt_utils import LengthGroupedSampler
-
-    class CTCTrainer(Trainer):
-        def _get_train_sampler(self, train_dataset: Any = None) -> Any:
-            dataset = train_dataset if train_dataset is not None else self.train_dataset
-            if self.args.train_sampling_strategy == "group_by_length" and isinstance(dataset, SpeechDataset):
-                size = self.args.train_batch_size * self.args.gradient_accumulation_steps
-                return LengthGroupedSampler(size, lengths=dataset.lengths)
-            return super()._get_train_sampler(train_dataset)
-
+    model: Any,
+    args: Any,
+    processor: Any,
+    train: list[Example],
+    evaluation: list[Example],
+    vocab_kind: str,
+    callbacks: list[Any],
+) -> CTCTrainer:
+    """A CTCTrainer whose evaluation decodes with livekr's decoder."""
     tokens = TokenTable.from_tokenizer(processor.tokenizer)
     return CTCTrainer(
         model=model,
@@ -283,11 +328,18 @@ def make_trainer(
         processing_class=processor,
         compute_metrics=compute_metrics_for(tokens, [ex.text for ex in evaluation]),
         preprocess_logits_for_metrics=best_ids,
+        callbacks=callbacks,
     )
 
 
-def run(model_args: ModelArguments, data_args: DataArguments, training_args: Any) -> dict[str, Any]:
-    """Fine-tune and save; returns the checkpoint card."""
+def run(
+    model_args: ModelArguments,
+    data_args: DataArguments,
+    training_args: Any,
+    run_args: RunArguments | None = None,
+) -> dict[str, Any]:
+    """Fine-tune and save; returns the checkpoint card (empty on processes other than the first)."""
+    run_args = run_args or RunArguments()
     from transformers.trainer_utils import get_last_checkpoint
 
     # 1. Data, with bad rows counted and skipped.
@@ -301,7 +353,10 @@ def run(model_args: ModelArguments, data_args: DataArguments, training_args: Any
     model = make_model(model_args, vocab, seed=training_args.seed)
     # 4. Trainer, adapted to the device it runs on.
     training_args = adapt_to_device(training_args)
-    trainer = make_trainer(model, training_args, processor, train, evaluation, model_args.vocab_kind)
+    progress = ProgressLog(out / "progress.jsonl", run_args.max_train_minutes)
+    trainer = make_trainer(
+        model, training_args, processor, train, evaluation, model_args.vocab_kind, [progress]
+    )
     # 5. Train, resuming from the last checkpoint in the output folder if there is one.
     last = (
         get_last_checkpoint(str(out))

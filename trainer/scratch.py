@@ -30,7 +30,8 @@ class Architecture:
     layers: int
     heads: int
     intermediate_size: int
-    conv_dim: int
+    conv_dim: int | tuple[int, ...]
+    """Channels of the seven feature-encoder convolutions (one number for all)."""
     stable_layer_norm: bool
     """Pre-norm transformer with layer-normed conv encoder (XLS-R); else post-norm with group norm."""
     normalize_audio: bool
@@ -47,6 +48,9 @@ ARCHITECTURES: dict[str, Architecture] = {
     # small shapes for CPU training and tests
     "tiny-wav2vec2": Architecture("wav2vec2", 64, 2, 2, 128, 32, True, True, 16, 2),
     "tiny-hubert": Architecture("hubert", 64, 2, 2, 128, 32, False, False, 16, 2),
+    "mini-wav2vec2": Architecture(
+        "wav2vec2", 192, 4, 4, 768, (64, 64, 128, 128, 192, 192, 192), True, True, 64, 16
+    ),
     "small-wav2vec2": Architecture("wav2vec2", 256, 4, 4, 1024, 256, True, True, 64, 16),
 }
 
@@ -62,7 +66,7 @@ def model_config(arch: Architecture, vocab_size: int, **overrides: Any) -> Any:
         num_hidden_layers=arch.layers,
         num_attention_heads=arch.heads,
         intermediate_size=arch.intermediate_size,
-        conv_dim=(arch.conv_dim,) * len(CONV_KERNELS),
+        conv_dim=arch.conv_dim if isinstance(arch.conv_dim, tuple) else (arch.conv_dim,) * len(CONV_KERNELS),
         conv_kernel=CONV_KERNELS,
         conv_stride=CONV_STRIDES,
         conv_bias=arch.stable_layer_norm,
