@@ -24,7 +24,16 @@ from livekr.config import (
     RecognizerOptions,
     SegmenterOptions,
 )
-from livekr.pipeline import Failure, Final, Finished, Partial, PipelineEvent, Stats, StreamingTranscriber
+from livekr.pipeline import (
+    EventSink,
+    Failure,
+    Final,
+    Finished,
+    Partial,
+    PipelineEvent,
+    Stats,
+    StreamingTranscriber,
+)
 from livekr.recognizer import ModelLoadError, Recognizer
 from livekr.transcript import FORMATS, Format, Transcript, format_for_path, render, write_atomic
 
@@ -34,7 +43,7 @@ PROGRESS_EVERY_S = 5.0
 """Wall time between progress lines on stderr for long files."""
 LONG_FILE_S = 60.0
 """Files longer than this get progress lines."""
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED = 0, 1
 
 
 class EventPrinter:
@@ -66,7 +75,7 @@ class EventPrinter:
 class SessionCollector:
     """Gathers finals into a transcript, reports failures and progress; an event sink."""
 
-    def __init__(self, name: str, duration_s: float | None, forward: EventPrinter | None) -> None:
+    def __init__(self, name: str, duration_s: float | None, forward: EventSink | None) -> None:
         self.name = name
         self.duration_s = duration_s
         self.forward = forward

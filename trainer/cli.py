@@ -52,7 +52,9 @@ def default_output_dir(preset: str | None, base_model: str) -> str:
 def build_parser() -> Any:
     from transformers import HfArgumentParser, TrainingArguments
 
-    parser = HfArgumentParser((ModelArguments, DataArguments, TrainingArguments, RunArguments))
+    parser = HfArgumentParser(
+        (ModelArguments, DataArguments, TrainingArguments, RunArguments)  # type: ignore[arg-type]
+    )
     parser.prog = "livekr-train"
     parser.add_argument(
         "--dry-run", action="store_true", help="print the fully resolved arguments as JSON and exit"

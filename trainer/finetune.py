@@ -23,7 +23,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from livekr.config import SAMPLE_RATE
 from livekr.recognizer import CARD_NAME, TokenTable
-from livekr.text import NORMALISER_VERSION, build_vocab, to_units
+from livekr.text import NORMALISER_VERSION, VocabKind, build_vocab, to_units
 from trainer.data import ZEROTH_HUB_ID, DataError, Example, SkipReport, load_audio, read_examples
 from trainer.metrics import error_rates
 from trainer.scratch import ARCHITECTURES, build_model, build_processor
@@ -44,7 +44,7 @@ class ModelArguments:
             f"({', '.join(ARCHITECTURES)}) to start from random weights"
         },
     )
-    vocab_kind: str = field(default="syllable", metadata={"help": "syllable or jamo output units"})
+    vocab_kind: VocabKind = field(default="syllable", metadata={"help": "syllable or jamo output units"})
     tokenizer: str | None = field(
         default=None, metadata={"help": "take the vocabulary from this checkpoint instead of the data"}
     )
@@ -129,7 +129,7 @@ class ProgressLog(TrainerCallback):
 class SpeechDataset(torch.utils.data.Dataset):
     """Examples → model inputs; audio is decoded when an item is asked for."""
 
-    def __init__(self, examples: list[Example], processor: Any, vocab_kind: str) -> None:
+    def __init__(self, examples: list[Example], processor: Any, vocab_kind: VocabKind) -> None:
         self.examples = examples
         self.processor = processor
         self.vocab_kind = vocab_kind
@@ -142,7 +142,7 @@ class SpeechDataset(torch.utils.data.Dataset):
         return encode_example(self.examples[index], self.processor, self.vocab_kind)
 
 
-def encode_example(example: Example, processor: Any, vocab_kind: str) -> dict[str, Any]:
+def encode_example(example: Example, processor: Any, vocab_kind: VocabKind) -> dict[str, Any]:
     """{"input_values": float32 features, "labels": token ids} for one example."""
     audio = load_audio(example.audio)
     features = processor.feature_extractor(audio, sampling_rate=SAMPLE_RATE)
@@ -188,7 +188,7 @@ def make_vocab(model_args: ModelArguments, train: list[Example]) -> dict[str, in
         from transformers import AutoTokenizer
 
         return dict(AutoTokenizer.from_pretrained(model_args.tokenizer).get_vocab())
-    return build_vocab((ex.text for ex in train), model_args.vocab_kind)  # type: ignore[arg-type]
+    return build_vocab((ex.text for ex in train), model_args.vocab_kind)
 
 
 def normalize_audio_for(base_model: str) -> bool:
@@ -314,7 +314,7 @@ def make_trainer(
     processor: Any,
     train: list[Example],
     evaluation: list[Example],
-    vocab_kind: str,
+    vocab_kind: VocabKind,
     callbacks: list[Any],
 ) -> CTCTrainer:
     """A CTCTrainer whose evaluation decodes with livekr's decoder."""
