@@ -1,0 +1,109 @@
+"""Entry point of the window: builds the real devices, model loader and window, runs Qt."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from livekr.audio import AudioSource, FileSource, InputDevice, MicrophoneSource, list_input_devices
+from livekr.config import RecognizerOptions
+from livekr.gui.controller import Dictation, SourceFactory
+from livekr.gui.dialogs import DialogPrompter, Prompter
+from livekr.gui.document import Document
+from livekr.gui.i18n import set_language
+from livekr.gui.main_window import MainWindow
+from livekr.gui.model_loader import LoadFunction
+from livekr.gui.settings import load_settings
+from livekr.journal import journal_dir
+from livekr.models import list_checkpoints, recent_models
+from livekr.recognizer import Recognizer, load_recognizer
+
+log = logging.getLogger(__name__)
+
+ORGANIZATION = "livekr"
+APPLICATION = "livekr"
+
+
+def source_factory(demo: str | None) -> SourceFactory:
+    """Sessions read the microphone, or with ``demo`` play that file in real time instead."""
+
+    def make(input_device: str) -> AudioSource:
+        if demo:
+            return FileSource(demo, realtime=True)
+        return MicrophoneSource(input_device or None)
+
+    return make
+
+
+def initial_model(model: str | None) -> str:
+    """The model to load at start: the one asked for, the last used, or the first local one."""
+    if model:
+        return model
+    recent = recent_models()
+    if recent:
+        return recent[0]
+    local = list_checkpoints()
+    return local[0].ref if local else ""
+
+
+def build_window(
+    *,
+    store: QSettings,
+    make_source: SourceFactory,
+    load_model: LoadFunction = load_recognizer,
+    prompter: Prompter | None = None,
+    list_devices: Callable[[], list[InputDevice]] = list_input_devices,
+    journal_folder: Path | None = None,
+    recognizer: Recognizer | None = None,
+    recognizer_override: RecognizerOptions | None = None,
+    input_device: str | None = None,
+    demo_name: str = "",
+) -> MainWindow:
+    """The window with its controller; every device and model is passed in (tests use fakes)."""
+    settings = load_settings(store)
+    set_language(settings.language)
+    document = Document(journal_folder or journal_dir())
+    dictation = Dictation(make_source, load_model, document, settings, recognizer=recognizer)
+    if input_device is not None:
+        dictation.input_device = input_device
+    if recognizer_override is not None:
+        dictation.recognizer_override = recognizer_override
+    return MainWindow(dictation, store, prompter or DialogPrompter(), list_devices, demo_name)
+
+
+def run_app(model: str | None, device: str, dtype: str, input_device: str | None,
+            demo: str | None) -> int:
+    """Show the dictation window and run Qt's event loop; returns the exit code.
+
+    ``model`` is a checkpoint folder or hub id (default: the last one used); ``device`` and
+    ``dtype`` other than "auto" override the saved settings for this run; ``demo`` plays a
+    WAV file through the live path as if it were the microphone.
+    """
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANIZATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName("livekr")
+    store = QSettings(ORGANIZATION, APPLICATION)
+    window = build_window(
+        store=store,
+        make_source=source_factory(demo),
+        recognizer_override=RecognizerOptions(device=device, dtype=dtype),
+        input_device=input_device,
+        demo_name=Path(demo).name if demo else "",
+    )
+    window.show()
+    ref = initial_model(model)
+
+    def after_show() -> None:
+        window.offer_recovery()
+        if ref:
+            window.dictation.load_model(ref)
+
+    QTimer.singleShot(0, after_show)
+    return int(app.exec())

@@ -1,0 +1,93 @@
+"""Every question the window asks the user, behind one small interface.
+
+The window takes a ``Prompter``; the real one shows Qt dialogs, tests pass one that answers
+from a script, so no test has to click through a modal dialog.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal, Protocol
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
+
+from livekr.gui.i18n import tr
+from livekr.gui.settings import AppSettings, SettingsDialog
+from livekr.transcript import Transcript
+
+UnsavedAnswer = Literal["save", "discard", "cancel"]
+
+
+class Prompter(Protocol):
+    """Questions and notices that need the user's answer (called on the GUI thread)."""
+
+    def offer_recovery(self, parent: QWidget, transcript: Transcript) -> bool: ...
+
+    def confirm_clear(self, parent: QWidget) -> bool: ...
+
+    def ask_unsaved(self, parent: QWidget) -> UnsavedAnswer: ...
+
+    def save_path(self, parent: QWidget, suggested: Path) -> Path | None: ...
+
+    def checkpoint_folder(self, parent: QWidget, start: Path) -> Path | None: ...
+
+    def hub_id(self, parent: QWidget) -> str | None: ...
+
+    def show_info(self, parent: QWidget, title: str, text: str) -> None: ...
+
+    def edit_settings(self, parent: QWidget, settings: AppSettings) -> AppSettings | None: ...
+
+
+_Button = QMessageBox.StandardButton
+
+
+class DialogPrompter:
+    """Asks with Qt's standard dialogs."""
+
+    def offer_recovery(self, parent: QWidget, transcript: Transcript) -> bool:
+        preview = "\n".join(u.text for u in transcript.utterances[-3:])
+        box = QMessageBox(QMessageBox.Icon.Question, tr("recover_title"),
+                          tr("recover", count=len(transcript.utterances)),
+                          _Button.Yes | _Button.No, parent)
+        box.setDetailedText(preview)
+        return box.exec() == _Button.Yes
+
+    def confirm_clear(self, parent: QWidget) -> bool:
+        answer = QMessageBox.question(parent, tr("confirm_clear_title"), tr("confirm_clear"))
+        return answer == _Button.Yes
+
+    def ask_unsaved(self, parent: QWidget) -> UnsavedAnswer:
+        answer = QMessageBox.question(
+            parent, tr("unsaved_title"), tr("unsaved"),
+            _Button.Save | _Button.Discard | _Button.Cancel, _Button.Save,
+        )
+        if answer == _Button.Save:
+            return "save"
+        return "discard" if answer == _Button.Discard else "cancel"
+
+    def save_path(self, parent: QWidget, suggested: Path) -> Path | None:
+        filters = tr("file_filter")
+        wanted = next((f for f in filters.split(";;") if f"*{suggested.suffix})" in f), "")
+        name, chosen = QFileDialog.getSaveFileName(parent, tr("save_as"), str(suggested),
+                                                   filters, wanted)
+        if not name:
+            return None
+        path = Path(name)
+        if not path.suffix and "*." in chosen:
+            path = path.with_suffix(chosen.split("*")[-1].rstrip(")"))
+        return path
+
+    def checkpoint_folder(self, parent: QWidget, start: Path) -> Path | None:
+        name = QFileDialog.getExistingDirectory(parent, tr("open_folder"), str(start))
+        return Path(name) if name else None
+
+    def hub_id(self, parent: QWidget) -> str | None:
+        text, ok = QInputDialog.getText(parent, tr("hub_id"), tr("hub_id_prompt"))
+        return text.strip() if ok and text.strip() else None
+
+    def show_info(self, parent: QWidget, title: str, text: str) -> None:
+        QMessageBox.information(parent, title, text)
+
+    def edit_settings(self, parent: QWidget, settings: AppSettings) -> AppSettings | None:
+        dialog = SettingsDialog(settings, parent)
+        return dialog.values() if dialog.exec() else None

@@ -1,0 +1,108 @@
+"""What the window does with the transcript as a file: save, copy, clear, recover."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Slot
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QWidget
+
+from livekr.gui.dialogs import Prompter
+from livekr.gui.document import Document
+from livekr.gui.i18n import tr
+from livekr.gui.transcript_view import TranscriptView
+from livekr.journal import discard_unfinished, find_unfinished
+
+DEFAULT_NAME = "livekr-transcript.txt"
+
+Notify = Callable[[str], None]
+
+
+class FileActions(QObject):
+    """Save / Save As / copy / clear / recovery for one window (GUI thread)."""
+
+    def __init__(self, window: QWidget, view: TranscriptView, prompter: Prompter,
+                 document: Callable[[], Document], notice: Notify, error: Notify) -> None:
+        super().__init__(window)
+        self._window = window
+        self._view = view
+        self._prompter = prompter
+        self._document = document
+        self._notice = notice
+        self._error = error
+
+    @property
+    def document(self) -> Document:
+        return self._document()
+
+    @Slot()
+    def save(self) -> bool:
+        path = self.document.path
+        return self.save_to(path) if path is not None else self.save_as()
+
+    @Slot()
+    def save_as(self) -> bool:
+        suggested = self.document.path or Path.home() / DEFAULT_NAME
+        path = self._prompter.save_path(self._window, suggested)
+        return self.save_to(path) if path is not None else False
+
+    def save_to(self, path: Path) -> bool:
+        """Save to ``path`` (format from its extension, atomically); False on failure."""
+        try:
+            audio = self.document.save(path)
+        except (OSError, ValueError) as e:
+            self._error(tr("save_failed", reason=e))
+            return False
+        self._notice(tr("saved", path=path))
+        if audio is not None:
+            self._notice(tr("audio_saved", path=audio))
+        return True
+
+    @Slot()
+    def copy_all(self) -> None:
+        QGuiApplication.clipboard().setText(self.document.transcript.text)
+        self._notice(tr("copied"))
+
+    @Slot()
+    def clear(self) -> None:
+        doc = self.document
+        if not doc.utterances:
+            return
+        if doc.dirty and not self._prompter.confirm_clear(self._window):
+            return
+        doc.clear()
+        self._view.set_utterances([])
+
+    def offer_recovery(self) -> bool:
+        """Offer the text of a session that did not end cleanly; True if it was recovered.
+
+        Either way the abandoned journals are removed afterwards (recovered text is in this
+        run's journal by then)."""
+        doc = self.document
+        found = find_unfinished(doc.journal_dir)
+        if found is None:
+            return False
+        accepted = self._prompter.offer_recovery(self._window, found)
+        if accepted:
+            doc.recover(found)
+            self._view.set_utterances(doc.utterances)
+            self._notice(tr("recovered", count=len(found.utterances)))
+        keep = doc.journal.path if doc.journal is not None else None
+        discard_unfinished(doc.journal_dir, keep=keep)
+        return accepted
+
+    def resolve_unsaved(self) -> bool:
+        """Before closing: save or discard unsaved text; False if the user cancelled.
+
+        A transcript saved before is saved again to its file without asking."""
+        doc = self.document
+        if not (doc.dirty and doc.utterances):
+            return True
+        if doc.path is not None:
+            return self.save_to(doc.path)
+        answer = self._prompter.ask_unsaved(self._window)
+        if answer == "save":
+            return self.save_as()
+        return answer == "discard"

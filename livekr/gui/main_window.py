@@ -1,0 +1,402 @@
+"""The dictation window: transcript, Record/Stop, level meter, menus and status bar.
+
+Widgets only: the threads belong to ``Dictation`` (controller.py); questions to the user go
+through a ``Prompter`` (dialogs.py) so tests answer them without modal dialogs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QProgressDialog,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from livekr.audio import InputDevice, list_input_devices
+from livekr.gui.controller import Dictation
+from livekr.gui.dialogs import Prompter
+from livekr.gui.file_actions import FileActions
+from livekr.gui.i18n import tr
+from livekr.gui.level_meter import LevelMeter
+from livekr.gui.menus import InputMenu, ModelMenu
+from livekr.gui.qtcompat import disconnect, emit
+from livekr.gui.settings import (
+    CAPTION_FONT_PT,
+    MAX_FONT_PT,
+    MIN_FONT_PT,
+    AppSettings,
+    save_settings,
+)
+from livekr.gui.status import MessageBar, StatusPanel, model_label
+from livekr.gui.transcript_view import TranscriptView, clock
+from livekr.models import card_lines, find_info, models_dir
+from livekr.pipeline import Finished, Stats
+from livekr.transcript import Utterance
+
+STATUS_MESSAGE_MS = 6000
+
+
+class MainWindow(QMainWindow):
+    """The main window; ``dictation`` owns sessions, models and the document."""
+
+    message_shown = Signal(str)
+    """Every message the window shows (errors in the bar, notices in the status bar)."""
+
+    def __init__(
+        self,
+        dictation: Dictation,
+        store: QSettings,
+        prompter: Prompter,
+        list_devices: Callable[[], list[InputDevice]] = list_input_devices,
+        demo_name: str = "",
+    ) -> None:
+        super().__init__()
+        self.dictation = dictation
+        dictation.setParent(self)
+        self.store = store
+        self.prompter = prompter
+        self.demo_name = demo_name
+        self.autostart = bool(demo_name)
+        """Start a session as soon as a model is ready (the --demo file)."""
+        self._closing = False
+        self._force_close = False
+        self._close_progress: QProgressDialog | None = None
+        self.setWindowTitle(tr("app_title") + (f" — demo: {demo_name}" if demo_name else ""))
+        self._build_ui()
+        self.files = FileActions(self, self.view, prompter, lambda: dictation.document,
+                                 self.show_notice, self.show_error)
+        self._build_actions()
+        self._build_menus(list_devices)
+        self._connect_dictation()
+        self.apply_settings(dictation.settings)
+        self.status.show_model(dictation.model_ref,
+                               dictation.recognizer.device_label if dictation.recognizer else "")
+        self._show_source()
+        self._update_controls()
+        geometry = store.value("window/geometry")
+        if not isinstance(geometry, (QByteArray, bytes)) or not self.restoreGeometry(geometry):
+            self.resize(960, 620)
+
+    @property
+    def settings(self) -> AppSettings:
+        return self.dictation.settings
+
+    # -- construction -------------------------------------------------------------------
+
+    def _build_ui(self) -> None:
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(10, 10, 10, 6)
+        self.message_bar = MessageBar()
+        self.view = TranscriptView()
+        self.view.setPlaceholderText(tr("idle_hint"))
+        self.record_button = QPushButton(tr("record"))
+        self.record_button.setMinimumSize(132, 40)
+        self.record_button.clicked.connect(self.toggle_recording)
+        self.meter = LevelMeter()
+        self.clock_label = QLabel(clock(0.0))
+        self.clock_label.setMinimumWidth(70)
+        self.clock_label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        controls = QHBoxLayout()
+        controls.addWidget(self.record_button)
+        controls.addWidget(self.meter, 1)
+        controls.addWidget(self.clock_label)
+        layout.addWidget(self.message_bar)
+        layout.addWidget(self.view, 1)
+        layout.addLayout(controls)
+        self.setCentralWidget(central)
+        self.status = StatusPanel(self.statusBar())
+
+    def _action(self, key: str, slot: Callable[..., object],
+                shortcuts: tuple[QKeySequence | str, ...] = ()) -> QAction:
+        action = QAction(tr(key), self)
+        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        Key = QKeySequence.StandardKey
+        self.record_action = self._action("record", self.toggle_recording,
+                                          ("Ctrl+R", QKeySequence(Qt.Key.Key_F5)))
+        files = self.files
+        self.save_action = self._action("save", files.save, (QKeySequence(Key.Save),))
+        self.save_as_action = self._action("save_as", files.save_as, (QKeySequence(Key.SaveAs),))
+        self.quit_action = self._action("quit", self.close, ("Ctrl+Q",))
+        self.copy_all_action = self._action("copy_all", files.copy_all, ("Ctrl+Shift+C",))
+        self.copy_action = self._action("copy_selection", self.view.copy,
+                                        (QKeySequence(Key.Copy),))
+        self.clear_action = self._action("clear", files.clear)
+        self.settings_action = self._action("settings", self.edit_settings, ("Ctrl+,",))
+        self.caption_action = self._action("caption_mode", self.set_caption_mode, ("F11",))
+        self.caption_action.setCheckable(True)
+        self.bigger_action = self._action("font_bigger", partial(self.change_font, 2),
+                                          ("Ctrl++", "Ctrl+="))
+        self.smaller_action = self._action("font_smaller", partial(self.change_font, -2),
+                                           ("Ctrl+-",))
+
+    def _build_menus(self, list_devices: Callable[[], list[InputDevice]]) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(tr("menu_file"))
+        file_menu.addActions([self.record_action, self.save_action, self.save_as_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = bar.addMenu(tr("menu_edit"))
+        edit_menu.addActions([self.copy_action, self.copy_all_action])
+        edit_menu.addSeparator()
+        edit_menu.addAction(self.clear_action)
+        self.model_menu = ModelMenu(self)
+        self.model_menu.set_current(self.dictation.model_ref)
+        self.model_menu.chosen.connect(self.choose_model)
+        self.model_menu.open_folder_requested.connect(self.open_checkpoint_folder)
+        self.model_menu.hub_id_requested.connect(self.enter_hub_id)
+        self.model_menu.info_requested.connect(self.show_model_info)
+        bar.addMenu(self.model_menu)
+        self.input_menu = InputMenu(list_devices, self, self.settings.input_device)
+        self.input_menu.chosen.connect(self.choose_input)
+        self.input_menu.problem.connect(self.show_error)
+        bar.addMenu(self.input_menu)
+        view_menu = bar.addMenu(tr("menu_view"))
+        view_menu.addActions([self.caption_action, self.bigger_action, self.smaller_action])
+        view_menu.addSeparator()
+        view_menu.addAction(self.settings_action)
+
+    def _connect_dictation(self) -> None:
+        d = self.dictation
+        d.partial.connect(self.view.show_partial)
+        d.final.connect(self.on_dictation_final)
+        d.level.connect(self.on_dictation_level)
+        d.stats.connect(self.on_dictation_stats)
+        d.problem.connect(self.show_error)
+        d.running_changed.connect(self.on_dictation_running_changed)
+        d.finished.connect(self.on_dictation_finished)
+        d.model_loading.connect(self.on_dictation_model_loading)
+        d.model_ready.connect(self.on_dictation_model_ready)
+        d.model_failed.connect(self.on_dictation_model_failed)
+        d.loading_finished.connect(self.on_dictation_loading_finished)
+        d.idle.connect(self.on_dictation_idle)
+
+    # -- messages -----------------------------------------------------------------------
+
+    @Slot(str)
+    def show_error(self, text: str) -> None:
+        self.message_bar.show_message(text, "error")
+        emit(self.message_shown, text)
+
+    def show_notice(self, text: str) -> None:
+        self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
+        emit(self.message_shown, text)
+
+    # -- dictation ----------------------------------------------------------------------
+
+    @Slot()
+    def toggle_recording(self) -> None:
+        d = self.dictation
+        if d.running:
+            d.stop()
+        elif d.recognizer is None:
+            self.show_error(tr("need_model"))
+        elif d.start() and self.demo_name:
+            self.show_notice(tr("demo_playing", name=self.demo_name))
+
+    def _update_controls(self) -> None:
+        d = self.dictation
+        key = "finishing" if d.stopping else "stop" if d.running else "record"
+        self.record_button.setText(tr(key))
+        self.record_action.setText(tr(key))
+        self.record_button.setEnabled(not d.stopping)
+        style = "background: #d93025; color: white;" if d.running and not d.stopping else ""
+        self.record_button.setStyleSheet(
+            f"QPushButton {{ font-size: 15px; font-weight: 600; {style} }}"
+        )
+
+    @Slot(bool)
+    def on_dictation_running_changed(self, running: bool) -> None:
+        self._update_controls()
+        if not running:
+            self.meter.reset()
+
+    @Slot(object)
+    def on_dictation_final(self, utterance: Utterance) -> None:
+        self.view.add_final(utterance)
+
+    @Slot(float, bool, float)
+    def on_dictation_level(self, rms_db: float, speech: bool, time_s: float) -> None:
+        self.meter.set_level(rms_db, speech)
+        self.clock_label.setText(clock(time_s))
+
+    @Slot(object)
+    def on_dictation_stats(self, stats: Stats) -> None:
+        self.status.show_stats(stats)
+
+    @Slot(object)
+    def on_dictation_finished(self, event: Finished) -> None:
+        if self.demo_name and not self._closing:
+            self.show_notice(tr("demo_done"))
+
+    @Slot(str)
+    def on_dictation_model_loading(self, ref: str) -> None:
+        self.status.show_busy(True)
+        self.model_menu.set_busy(True)
+        self.show_notice(tr("loading_model", name=model_label(ref)))
+
+    @Slot(str, str)
+    def on_dictation_model_ready(self, ref: str, device_label: str) -> None:
+        self.status.show_model(ref, device_label)
+        self.model_menu.set_current(ref)
+        self.show_notice(tr("model_loaded", name=model_label(ref), device=device_label))
+        if self.dictation.running:
+            self.show_notice(tr("model_switch_next"))
+        elif self.autostart:
+            self.autostart = False
+            self.toggle_recording()
+
+    @Slot(str, str)
+    def on_dictation_model_failed(self, ref: str, reason: str) -> None:
+        text = tr("model_failed", reason=reason)
+        if self.dictation.recognizer is not None:
+            text += " " + tr("model_kept", name=model_label(self.dictation.model_ref))
+        self.show_error(text)
+
+    @Slot()
+    def on_dictation_loading_finished(self) -> None:
+        self.status.show_busy(False)
+        self.model_menu.set_busy(False)
+
+    @Slot()
+    def on_dictation_idle(self) -> None:
+        if self._closing:
+            self._end_close_progress()
+            self.close()
+
+    # -- models and input ---------------------------------------------------------------
+
+    @Slot(str)
+    def choose_model(self, ref: str) -> None:
+        self.dictation.load_model(ref)
+
+    @Slot()
+    def open_checkpoint_folder(self) -> None:
+        folder = self.prompter.checkpoint_folder(self, models_dir())
+        if folder is not None:
+            self.choose_model(str(folder))
+
+    @Slot()
+    def enter_hub_id(self) -> None:
+        ref = self.prompter.hub_id(self)
+        if ref:
+            self.choose_model(ref)
+
+    @Slot()
+    def show_model_info(self) -> None:
+        info = find_info(self.dictation.model_ref)
+        lines = [info.ref, *card_lines(info)] if info.card else [info.ref, tr("no_card")]
+        if self.dictation.recognizer is not None:
+            lines.append(self.dictation.recognizer.device_label)
+        self.prompter.show_info(self, tr("info_title"), "\n".join(lines))
+
+    @Slot(str)
+    def choose_input(self, name: str) -> None:
+        self.dictation.input_device = name
+        self.update_settings(replace(self.settings, input_device=name))
+        self._show_source()
+
+    def _show_source(self) -> None:
+        if self.demo_name:
+            self.status.show_source(tr("status_demo", name=self.demo_name))
+        else:
+            self.status.show_source(self.dictation.input_device or tr("default_device"))
+
+    # -- settings and appearance --------------------------------------------------------
+
+    def update_settings(self, settings: AppSettings) -> None:
+        """Persist and apply ``settings``; a new device or precision reloads the model."""
+        old = self.settings
+        self.dictation.settings = settings
+        save_settings(self.store, settings)
+        self.apply_settings(settings)
+        reload = (old.device, old.dtype) != (settings.device, settings.dtype)
+        if reload and self.dictation.model_ref and self.dictation.recognizer is not None:
+            self.dictation.load_model(self.dictation.model_ref)
+
+    def apply_settings(self, settings: AppSettings) -> None:
+        font_pt = settings.font_pt
+        if settings.caption_mode:
+            font_pt = max(font_pt, CAPTION_FONT_PT)
+        self.view.apply_style(font_pt, settings.caption_mode)
+        self.caption_action.setChecked(settings.caption_mode)
+
+    @Slot()
+    def edit_settings(self) -> None:
+        edited = self.prompter.edit_settings(self, self.settings)
+        if edited is not None and edited != self.settings:
+            self.update_settings(edited)
+
+    @Slot(bool)
+    def set_caption_mode(self, on: bool) -> None:
+        self.update_settings(replace(self.settings, caption_mode=on))
+
+    def change_font(self, step_pt: int) -> None:
+        """Larger (positive) or smaller text, within the allowed sizes."""
+        font_pt = min(MAX_FONT_PT, max(MIN_FONT_PT, self.settings.font_pt + step_pt))
+        self.update_settings(replace(self.settings, font_pt=font_pt))
+
+    def offer_recovery(self) -> bool:
+        """At start: offer the text of a session that did not end cleanly."""
+        return self.files.offer_recovery()
+
+    # -- closing ------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.dictation.busy and not self._force_close:
+            event.ignore()
+            self._begin_closing()
+            return
+        if not self._force_close and not self.files.resolve_unsaved():
+            self._closing = False
+            event.ignore()
+            return
+        self._finish_closing()
+        event.accept()
+
+    def _begin_closing(self) -> None:
+        """Stop the session and wait (without blocking) for it and any model load to end."""
+        if self._closing:
+            return
+        self._closing = True
+        self.dictation.stop()
+        progress = QProgressDialog(tr("closing"), "Close now", 0, 0, self)
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        progress.canceled.connect(self._on_close_progress_canceled)
+        progress.show()
+        self._close_progress = progress
+
+    @Slot()
+    def _on_close_progress_canceled(self) -> None:
+        if self._closing and self.dictation.busy:
+            self._force_close = True
+            self.close()
+
+    def _end_close_progress(self) -> None:
+        if self._close_progress is not None:
+            disconnect(self._close_progress.canceled, self._on_close_progress_canceled)
+            self._close_progress.close()
+            self._close_progress = None
+
+    def _finish_closing(self) -> None:
+        self._end_close_progress()
+        self.store.setValue("window/geometry", self.saveGeometry())
+        self.store.sync()
+        # A forced close leaves the journal in place: the next start offers the text.
+        self.dictation.document.close(clean=not self._force_close)

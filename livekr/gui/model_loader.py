@@ -1,0 +1,118 @@
+"""Loading a model off the GUI thread: a worker QObject moved to a QThread, one owner.
+
+``ModelLoader`` owns the thread wiring (started→run, finished→quit, deleteLater on both).
+One load runs at a time; asking for another while busy queues it (the newest request
+wins). Every exception in the worker becomes ``failed`` with a one-line reason, and the
+worker's ``finished`` always fires.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from livekr.config import RecognizerOptions
+from livekr.gui.qtcompat import emit
+from livekr.recognizer import ModelLoadError, Recognizer
+
+log = logging.getLogger(__name__)
+
+LoadFunction = Callable[[str, RecognizerOptions], Recognizer]
+"""``livekr.recognizer.load_recognizer`` or a test's stand-in."""
+
+
+class ModelLoadWorker(QObject):
+    """Loads one model in whatever thread it is moved to."""
+
+    loaded = Signal(object)
+    """The ``Recognizer``."""
+    failed = Signal(str)
+    """A one-line reason."""
+    finished = Signal()
+    """Always emitted, after ``loaded`` or ``failed``."""
+
+    def __init__(self, ref: str, options: RecognizerOptions, load: LoadFunction) -> None:
+        super().__init__()
+        self.ref = ref
+        self.options = options
+        self._load = load
+
+    @Slot()
+    def run(self) -> None:
+        try:
+            recognizer = self._load(self.ref, self.options)
+        except ModelLoadError as e:
+            emit(self.failed, str(e))
+        except Exception as e:  # the thread edge: every error reaches the GUI
+            log.exception("loading %s failed", self.ref)
+            first = (str(e).strip().splitlines() or [""])[0]
+            emit(self.failed, f"{type(e).__name__}: {first}")
+        else:
+            emit(self.loaded, recognizer)
+        finally:
+            emit(self.finished)
+
+
+class ModelLoader(QObject):
+    """Runs model loads one at a time on a QThread; lives in the GUI thread."""
+
+    started = Signal(str)
+    """A load of this ref began."""
+    loaded = Signal(str, object)
+    """(ref, recognizer)."""
+    failed = Signal(str, str)
+    """(ref, reason)."""
+    idle = Signal()
+    """No load runs or waits any more."""
+
+    def __init__(self, load: LoadFunction, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._load = load
+        self._thread: QThread | None = None
+        self._worker: ModelLoadWorker | None = None
+        self._pending: tuple[str, RecognizerOptions] | None = None
+
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None or self._pending is not None
+
+    def load(self, ref: str, options: RecognizerOptions) -> None:
+        """Load ``ref``; if a load is running, this one follows it (replacing any queued)."""
+        if self._thread is not None:
+            self._pending = (ref, options)
+            return
+        worker = ModelLoadWorker(ref, options, self._load)
+        thread = QThread(self)
+        thread.setObjectName("livekr-model-loader")
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        worker.loaded.connect(self._on_worker_loaded)
+        worker.failed.connect(self._on_worker_failed)
+        worker.finished.connect(thread.quit)
+        worker.finished.connect(worker.deleteLater)
+        thread.finished.connect(thread.deleteLater)
+        thread.finished.connect(self._on_thread_finished)
+        self._thread, self._worker = thread, worker
+        emit(self.started, ref)
+        thread.start()
+
+    @Slot(object)
+    def _on_worker_loaded(self, recognizer: Recognizer) -> None:
+        if self._worker is not None:
+            emit(self.loaded, self._worker.ref, recognizer)
+
+    @Slot(str)
+    def _on_worker_failed(self, reason: str) -> None:
+        if self._worker is not None:
+            emit(self.failed, self._worker.ref, reason)
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        self._thread = self._worker = None
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            self.load(*pending)
+        else:
+            emit(self.idle)

@@ -1,0 +1,250 @@
+"""The window's parts on their own: transcript view, level meter, settings, menus, strings,
+the document timeline and the kept audio."""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtGui import QTextCharFormat, QTextCursor
+
+from livekr.audio import ArraySource, AudioError, InputDevice
+from livekr.config import SAMPLE_RATE
+from livekr.gui import i18n
+from livekr.gui.document import Document
+from livekr.gui.level_meter import FLOOR_DB, LevelMeter, level_fraction
+from livekr.gui.menus import InputMenu, ModelMenu
+from livekr.gui.qtcompat import emit
+from livekr.gui.recording import AudioSpool, RecordingSource
+from livekr.gui.settings import AppSettings, SettingsDialog, load_settings, save_settings
+from livekr.gui.transcript_view import TranscriptView, clock
+from livekr.models import CheckpointInfo
+from livekr.transcript import CharSpan, Utterance
+
+
+def utterance(index: int, text: str, confidences: list[float] | None = None,
+              start_s: float = 0.0) -> Utterance:
+    letters = [c for c in text if not c.isspace()]
+    confidences = confidences or [0.9] * len(letters)
+    chars = tuple(CharSpan(c, i * 0.2, i * 0.2 + 0.2, conf)
+                  for i, (c, conf) in enumerate(zip(letters, confidences, strict=True)))
+    return Utterance(index, start_s, start_s + 0.2 * len(letters), text,
+                     float(np.mean(confidences)), chars)
+
+
+@pytest.fixture
+def view(qtbot) -> TranscriptView:  # type: ignore[no-untyped-def]
+    widget = TranscriptView()
+    qtbot.addWidget(widget)
+    widget.resize(600, 300)
+    widget.show()
+    return widget
+
+
+def test_partial_is_replaced_in_place_after_committed_text(view: TranscriptView) -> None:
+    view.show_partial("안")
+    view.show_partial("안녕")
+    assert view.toPlainText() == "안녕"
+    view.add_final(utterance(0, "안녕하세요"))
+    assert view.toPlainText() == "안녕하세요" and view.partial_text() == ""
+    view.show_partial("반")
+    view.show_partial("반갑")
+    assert view.toPlainText() == "안녕하세요\n반갑"
+    assert view.document().firstBlock().text() == "안녕하세요"
+    view.add_final(utterance(1, "반갑습니다"))
+    view.clear_partial()
+    assert view.toPlainText() == "안녕하세요\n반갑습니다"
+    assert view.committed_text() == "안녕하세요\n반갑습니다"
+
+
+def test_partial_is_grey_italic_and_final_is_not(view: TranscriptView) -> None:
+    view.add_final(utterance(0, "가나"))
+    view.show_partial("다라")
+    cursor = QTextCursor(view.document().lastBlock())
+    cursor.movePosition(QTextCursor.MoveOperation.NextCharacter)
+    assert cursor.charFormat().fontItalic()
+    first = QTextCursor(view.document().firstBlock())
+    first.movePosition(QTextCursor.MoveOperation.NextCharacter)
+    assert not first.charFormat().fontItalic()
+
+
+def test_low_confidence_characters_are_marked_with_their_time(view: TranscriptView) -> None:
+    view.add_final(utterance(0, "가 나다", [0.9, 0.2, 0.9], start_s=61.0))
+    block = view.document().firstBlock()
+    formats = {}
+    for position, char in enumerate(block.text()):
+        cursor = QTextCursor(block)
+        cursor.setPosition(block.position() + position + 1)
+        formats[char] = cursor.charFormat()
+    wave = QTextCharFormat.UnderlineStyle.WaveUnderline
+    assert formats["나"].underlineStyle() == wave
+    assert formats["가"].underlineStyle() != wave
+    assert "20" in formats["나"].toolTip() and "1:01.2" in formats["나"].toolTip()
+    assert "1:01.0" in formats["가"].toolTip()  # the utterance's span
+    cursor = QTextCursor(block)
+    cursor.setPosition(block.position() + 2)  # before "나"
+    rect = view.cursorRect(cursor)
+    tip = view.tooltip_at(rect.center() + type(rect.center())(3, 0))
+    assert tip == formats["나"].toolTip()
+
+
+def test_restyle_keeps_text_and_caption_mode_is_dark(view: TranscriptView) -> None:
+    view.add_final(utterance(0, "자막"))
+    view.show_partial("모드")
+    view.apply_style(32, caption=True)
+    assert view.toPlainText() == "자막\n모드"
+    assert view.document().defaultFont().pointSize() == 32
+    assert "#000000" in view.styleSheet()
+
+
+def test_clock_format() -> None:
+    assert clock(0) == "0:00.0"
+    assert clock(75.25) == "1:15.2"
+    assert clock(3725) == "1:02:05.0"
+
+
+def test_level_meter_follows_levels() -> None:
+    assert level_fraction(FLOOR_DB) == 0.0 and level_fraction(0.0) == 1.0
+    assert level_fraction(-30.0) == pytest.approx(0.5)
+
+
+def test_level_meter_peak_falls_back(qtbot) -> None:  # type: ignore[no-untyped-def]
+    meter = LevelMeter()
+    qtbot.addWidget(meter)
+    meter.show()
+    meter.set_level(-10.0, speech=True)
+    meter.set_level(-50.0, speech=False)
+    assert meter.rms_db == -50.0 and -11.0 < meter.peak_db < -10.0
+    meter.grab()  # paints without errors
+    meter.reset()
+    assert meter.peak_db == FLOOR_DB
+
+
+def test_settings_round_trip_and_bad_values(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    store = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    assert load_settings(store) == AppSettings()
+    chosen = AppSettings(end_silence_ms=900, vad_aggressiveness=3, partials=False, device="cpu",
+                         dtype="fp32", font_pt=22, caption_mode=True, input_device="USB Mic",
+                         keep_audio=True, language="ko")
+    save_settings(store, chosen)
+    again = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+    assert load_settings(again) == chosen
+    again.setValue("settings/device", "tpu")
+    again.setValue("settings/font_pt", "huge")
+    loaded = load_settings(again)
+    assert loaded.device == "auto" and loaded.font_pt == AppSettings().font_pt
+    seg = chosen.segmenter_options()
+    assert seg.end_silence_ms == 900 and seg.aggressiveness == 3
+    assert not chosen.pipeline_options().partials
+
+
+def test_settings_dialog_edits_a_copy(qtbot) -> None:  # type: ignore[no-untyped-def]
+    dialog = SettingsDialog(AppSettings())
+    qtbot.addWidget(dialog)
+    dialog.end_silence.setValue(1200)
+    dialog.caption.setChecked(True)
+    dialog.dtype.setCurrentText("bf16")
+    values = dialog.values()
+    assert (values.end_silence_ms, values.caption_mode, values.dtype) == (1200, True, "bf16")
+
+
+def test_string_table_is_complete() -> None:
+    for key, texts in i18n.STRINGS.items():
+        assert len(texts) == len(i18n.LANGUAGES) and all(texts), key
+        fields = [sorted(re.findall(r"{(\w+)}", t)) for t in texts]
+        assert all(f == fields[0] for f in fields), key
+    try:
+        assert i18n.set_language("ko") == "ko" and i18n.tr("stop") == "■ 중지"
+        assert i18n.set_language("en") == "en" and i18n.tr("saved", path="a") == "Saved a"
+        assert i18n.set_language("") in i18n.LANGUAGES
+    finally:
+        i18n.set_language("en")
+
+
+def test_model_menu_lists_checkpoints_hub_and_recent(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    local = CheckpointInfo(str(tmp_path / "mine"), "mine", tmp_path / "mine",
+                           {"base_model": "tiny", "cer": 50.0, "vocab_kind": "jamo"})
+    menu = ModelMenu(checkpoints=lambda: [local], recent=lambda: ["Bingsu/distilhubert-ko-zeroth"])
+    qtbot.addWidget(menu)
+    menu.set_current(local.ref)
+    actions = {a.text(): a for a in menu.actions() if a.text()}
+    assert actions["mine"].isChecked()
+    assert "CER: 50.00 %" in actions["mine"].toolTip() and "jamo" in actions["mine"].toolTip()
+    assert "1.78 %" in actions["kresnik/wav2vec2-large-xlsr-korean"].toolTip()
+    chosen: list[str] = []
+    menu.chosen.connect(chosen.append)
+    actions["Bingsu/distilhubert-ko-zeroth"].trigger()
+    assert chosen == ["Bingsu/distilhubert-ko-zeroth"]
+    menu.set_busy(True)
+    assert not any(a.isEnabled() for a in menu.actions() if a.data())
+
+
+def test_input_menu_lists_devices_and_explains_problems(qtbot) -> None:  # type: ignore[no-untyped-def]
+    mic = InputDevice(3, "USB Mic", 1, 48000.0, "ALSA", False)
+    results: list[object] = [[mic], AudioError("the microphone needs PortAudio, which is missing")]
+
+    def devices() -> list[InputDevice]:
+        result = results.pop(0)
+        if isinstance(result, Exception):
+            raise result
+        return result  # type: ignore[return-value]
+
+    menu = InputMenu(devices, current="USB Mic")
+    qtbot.addWidget(menu)
+    menu.refresh()
+    checked = [a.text() for a in menu.actions() if a.isChecked()]
+    assert checked == ["USB Mic"]
+    problems: list[str] = []
+    menu.problem.connect(problems.append)
+    menu.refresh()
+    assert "PortAudio" in problems[0]
+    assert any("PortAudio" in a.toolTip() for a in menu.actions())
+
+
+def test_document_places_sessions_on_one_timeline(tmp_path: Path) -> None:
+    doc = Document(tmp_path / "journal")
+    doc.begin_session("m", keep_audio=False)
+    doc.add_final(utterance(0, "하나", start_s=1.0))
+    doc.end_session(5.0)
+    doc.begin_session("m", keep_audio=False)
+    second = doc.add_final(utterance(0, "둘", start_s=0.5))
+    assert (second.index, second.start_s) == (1, 5.5)
+    assert doc.dirty and doc.journal is not None and doc.journal.path.is_file()
+    doc.save(tmp_path / "t.txt")
+    assert not doc.dirty and (tmp_path / "t.txt").read_text(encoding="utf-8") == "하나\n둘\n"
+    journal = doc.journal.path
+    doc.clear()
+    assert doc.utterances == [] and not journal.exists() and doc.end_s == 0.0
+
+
+def test_recording_source_spools_what_it_reads(tmp_path: Path) -> None:
+    samples = (np.sin(np.arange(SAMPLE_RATE) / 10) * 0.5).astype(np.float32)
+    spool = AudioSpool(tmp_path / "a.pcm")
+    spool.pad_to(SAMPLE_RATE // 2)
+    source = RecordingSource(ArraySource(samples), spool)
+    source.start()
+    while (block := source.read(0.1)) is not None:
+        assert block.size
+    flac = spool.export_flac(tmp_path / "a.flac")
+    audio, rate = soundfile.read(flac, dtype="float32")
+    assert rate == SAMPLE_RATE and audio.size == SAMPLE_RATE * 3 // 2
+    assert np.abs(audio[SAMPLE_RATE // 2:] - samples).max() < 1e-3
+    spool.close()
+    assert not (tmp_path / "a.pcm").exists()
+
+
+class _Emitter(QObject):
+    ping = Signal(object)
+
+
+def test_emit_does_not_drain_references_to_true(qtbot) -> None:  # type: ignore[no-untyped-def]
+    sender = _Emitter()
+    before = sys.getrefcount(True)
+    for _ in range(2000):
+        emit(sender.ping, None)
+    assert abs(sys.getrefcount(True) - before) < 50
