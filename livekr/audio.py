@@ -254,9 +254,23 @@ def _import_sounddevice() -> Any:
     return sounddevice
 
 
-def list_input_devices() -> list[InputDevice]:
-    """Capture devices PortAudio can see (empty when there is no sound card)."""
+_open_streams = 0
+"""Microphone streams open in this process; PortAudio is only restarted when there are none."""
+_streams_lock = threading.Lock()
+
+
+def list_input_devices(refresh: bool = False) -> list[InputDevice]:
+    """Capture devices PortAudio can see (empty when there is no sound card).
+
+    PortAudio reads the device list once, when it starts; ``refresh`` restarts it so that
+    microphones plugged in since then appear (skipped while a stream is open, since the
+    restart would cut it).
+    """
     sd = _import_sounddevice()
+    with _streams_lock:
+        if refresh and _open_streams == 0:
+            sd._terminate()
+            sd._initialize()
     try:
         default_in = sd.default.device[0]
         host_apis = sd.query_hostapis()
@@ -277,6 +291,11 @@ def list_input_devices() -> list[InputDevice]:
                 )
             )
     return out
+
+
+def refresh_input_devices() -> list[InputDevice]:
+    """``list_input_devices(refresh=True)``: for a "refresh" command in a device menu."""
+    return list_input_devices(refresh=True)
 
 
 def resolve_input_device(spec: str | int | None, devices: list[InputDevice]) -> InputDevice:
@@ -351,6 +370,9 @@ class MicrophoneSource:
             self._stream.start()
         except sd.PortAudioError as e:
             raise AudioError(f"cannot open {device.name!r} for recording: {e}") from e
+        global _open_streams
+        with _streams_lock:
+            _open_streams += 1
 
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
         if status:
@@ -375,6 +397,7 @@ class MicrophoneSource:
         return self._resample(block)
 
     def stop(self) -> None:
+        global _open_streams
         stream, self._stream = self._stream, None
         if stream is not None:
             try:
@@ -382,6 +405,8 @@ class MicrophoneSource:
                 stream.close()
             except Exception:  # the device may already be gone; nothing more to release
                 log.debug("closing the input stream failed", exc_info=True)
+            with _streams_lock:
+                _open_streams -= 1
         self._stopped.set()
 
     @property

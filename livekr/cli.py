@@ -296,13 +296,11 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from livekr.models import HUB_MODELS, list_checkpoints, models_dir
+    from livekr.models import HUB_MODELS, card_lines, list_checkpoints, models_dir
 
     print(f"# checkpoints in {models_dir()}")
     for info in list_checkpoints():
-        card = info.card
-        scores = ", ".join(f"{k.upper()} {card[k]:.2f} %" for k in ("cer", "wer") if k in card)
-        print(f"{info.path}  {card.get('base_model', '')}  {scores}".rstrip())
+        print("  ".join([str(info.path), *card_lines(info)[:3]]))
     print("# published on the Hugging Face hub (downloaded on first use)")
     for ref in HUB_MODELS:
         print(ref)

@@ -34,7 +34,11 @@ RTF_SMOOTHING = 0.3
 
 @dataclass(frozen=True)
 class Partial:
-    """Provisional text of the utterance in progress; replaces the previous partial."""
+    """Provisional text of the utterance in progress; replaces the previous partial.
+
+    An utterance that ends without any text gets a last partial with empty text (and no
+    final), so a display clears what it showed.
+    """
 
     utterance: int
     start_s: float
@@ -192,6 +196,7 @@ class StreamingTranscriber:
         self._last_partial_request = 0
         self._partial_forward_s = 0.0
         self._partials_skipped = 0
+        self._partial_shown = -1  # utterance whose partial was sent last (worker thread)
         self._rtf = 0.0
         self._last_latency_s = 0.0
         self._finals_emitted = 0
@@ -362,6 +367,10 @@ class StreamingTranscriber:
         rtf = result.forward_s / audio_s
         self._rtf = rtf if self._rtf == 0.0 else RTF_SMOOTHING * rtf + (1 - RTF_SMOOTHING) * self._rtf
         if not result.text:
+            if self._partial_shown == job.utterance:  # take back the provisional text
+                self._emit(
+                    Partial(job.utterance, job.start_sample / SAMPLE_RATE, job.end_sample / SAMPLE_RATE, "")
+                )
             return
         utterance = Utterance(
             index=job.utterance,
@@ -385,6 +394,7 @@ class StreamingTranscriber:
         with self._cond:
             if job.utterance <= self._ended_utterance:
                 return
+        self._partial_shown = job.utterance
         self._emit(
             Partial(job.utterance, job.start_sample / SAMPLE_RATE, job.end_sample / SAMPLE_RATE, result.text)
         )

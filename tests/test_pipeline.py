@@ -249,3 +249,23 @@ def test_partial_interval_adapts_to_forward_time() -> None:
     options = PipelineOptions(min_partial_interval_s=0.25, partial_duty=0.5)
     assert partial_interval_s(options, 0.01) == 0.25
     assert partial_interval_s(options, 0.4) == pytest.approx(0.8)
+
+
+def test_an_utterance_without_text_takes_back_its_partial(speak) -> None:
+    speech = speak("아무 말도 인식되지 않는 문장입니다")
+    source, rec = QueueSource(), Recorder()
+    recognizer = ScriptedRecognizer(["중간", ""])
+    transcriber = StreamingTranscriber(source, recognizer, rec)
+    transcriber.start()
+    source.push(speech[: speech.size // 2])
+    rec.wait_for(lambda e: isinstance(e, Partial) and e.text == "중간")
+    with recognizer._lock:
+        recognizer.texts = [""]  # from now on the model hears nothing
+    source.push(speech[speech.size // 2 :])
+    source.push(silence(1.5))
+    source.close()
+    rec.wait_for(finished)
+    partials = rec.of(Partial)
+    assert rec.of(Final) == []
+    assert partials[-1].text == "" and partials[-1].utterance == 0
+    assert rec.events.index(partials[-1]) < len(rec.events) - 1

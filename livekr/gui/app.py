@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from livekr.audio import AudioSource, FileSource, InputDevice, MicrophoneSource, list_input_devices
+from livekr.audio import AudioSource, FileSource, InputDevice, MicrophoneSource, refresh_input_devices
 from livekr.config import RecognizerOptions
 from livekr.gui.controller import Dictation, SourceFactory
 from livekr.gui.dialogs import DialogPrompter, Prompter
@@ -57,7 +57,7 @@ def build_window(
     make_source: SourceFactory,
     load_model: LoadFunction = load_recognizer,
     prompter: Prompter | None = None,
-    list_devices: Callable[[], list[InputDevice]] = list_input_devices,
+    list_devices: Callable[[], list[InputDevice]] = refresh_input_devices,
     journal_folder: Path | None = None,
     recognizer: Recognizer | None = None,
     recognizer_override: RecognizerOptions | None = None,

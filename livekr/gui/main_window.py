@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livekr.audio import InputDevice, list_input_devices
+from livekr.audio import InputDevice, refresh_input_devices
 from livekr.gui.controller import Dictation
 from livekr.gui.dialogs import Prompter
 from livekr.gui.file_actions import FileActions
@@ -57,7 +57,7 @@ class MainWindow(QMainWindow):
         dictation: Dictation,
         store: QSettings,
         prompter: Prompter,
-        list_devices: Callable[[], list[InputDevice]] = list_input_devices,
+        list_devices: Callable[[], list[InputDevice]] = refresh_input_devices,
         demo_name: str = "",
     ) -> None:
         super().__init__()
