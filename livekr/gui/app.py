@@ -11,7 +11,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from livekr.audio import AudioSource, FileSource, InputDevice, MicrophoneSource, refresh_input_devices
-from livekr.config import RecognizerOptions
+from livekr.config import DEFAULT_MODEL, RecognizerOptions
 from livekr.gui.controller import Dictation, SourceFactory
 from livekr.gui.dialogs import DialogPrompter, Prompter
 from livekr.gui.document import Document
@@ -41,14 +41,15 @@ def source_factory(demo: str | None) -> SourceFactory:
 
 
 def initial_model(model: str | None) -> str:
-    """The model to load at start: the one asked for, the last used, or the first local one."""
+    """The model to load at start: the one asked for, the last used, the first local one, or
+    the default published model (downloaded where the hub is reachable)."""
     if model:
         return model
     recent = recent_models()
     if recent:
         return recent[0]
     local = list_checkpoints()
-    return local[0].ref if local else ""
+    return local[0].ref if local else DEFAULT_MODEL
 
 
 def build_window(
