@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import subprocess
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -78,6 +80,17 @@ def speak() -> Callable[..., np.ndarray]:
         return cache[key].copy()
 
     return _speak
+
+
+@pytest.fixture(scope="session")
+def two_hour_noise(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two hours of faint white noise (-66 dBFS) as FLAC, made by sox; skips without sox."""
+    if shutil.which("sox") is None:
+        pytest.skip("sox is not installed")
+    path = tmp_path_factory.mktemp("long") / "two_hours.flac"
+    noise = ["synth", "7200", "whitenoise", "vol", "0.0005"]
+    subprocess.run(["sox", "-n", "-r", "16000", "-c", "1", "-b", "16", str(path), *noise], check=True)
+    return path
 
 
 def silence(seconds: float) -> np.ndarray:
