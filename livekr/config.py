@@ -75,7 +75,11 @@ class PipelineOptions:
     min_partial_interval_s: float = 0.25
     """Partials are never requested more often than this (stream time)."""
     partial_duty: float = 0.5
-    """Largest share of compute spent on partials: the interval grows with forward time."""
+    """Largest share of compute spent on partials: the interval grows with the expected
+    forward time of the utterance so far."""
+    partial_pause_ms: int = 150
+    """No partial is requested once the speaker has been silent this long: the utterance is
+    probably ending, and its final should not wait behind a partial."""
     max_pending_finals: int = 4
     """For sources that are not live, reading pauses while this many finals wait."""
     stats_interval_s: float = 0.5

@@ -160,9 +160,29 @@ class _Job:
     """time.monotonic() when the reader produced the job."""
 
 
-def partial_interval_s(options: PipelineOptions, last_forward_s: float) -> float:
+def partial_interval_s(options: PipelineOptions, expected_forward_s: float) -> float:
     """Stream time between partial requests: partials take at most ``partial_duty`` of compute."""
-    return max(options.min_partial_interval_s, last_forward_s / max(options.partial_duty, 1e-3))
+    return max(options.min_partial_interval_s, expected_forward_s / max(options.partial_duty, 1e-3))
+
+
+def partial_due(
+    options: PipelineOptions,
+    utterance_samples: int,
+    trailing_silence_samples: int,
+    since_last_request_samples: int,
+    forward_per_audio_s: float,
+) -> bool:
+    """Whether to request a partial now.
+
+    Not once the speaker has paused for ``partial_pause_ms`` (the utterance is probably
+    ending, and its final should not wait behind a partial); otherwise when the stream has
+    moved on by the interval that the expected forward time of the utterance so far allows
+    (``forward_per_audio_s`` × its length, see ``partial_interval_s``).
+    """
+    if trailing_silence_samples * 1000 >= options.partial_pause_ms * SAMPLE_RATE:
+        return False
+    expected_forward_s = forward_per_audio_s * utterance_samples / SAMPLE_RATE
+    return since_last_request_samples >= partial_interval_s(options, expected_forward_s) * SAMPLE_RATE
 
 
 class StreamingTranscriber:
@@ -194,7 +214,7 @@ class StreamingTranscriber:
         self._utterance = -1
         self._ended_utterance = -1
         self._last_partial_request = 0
-        self._partial_forward_s = 0.0
+        self._forward_per_audio_s = 0.0  # running forward time per second of audio (worker)
         self._partials_skipped = 0
         self._partial_shown = -1  # utterance whose partial was sent last (worker thread)
         self._rtf = 0.0
@@ -284,22 +304,9 @@ class StreamingTranscriber:
                     self._cond.notify_all()
 
     def _after_block(self) -> None:
+        if self.options.partials:
+            self._maybe_request_partial()
         seg = self.segmenter
-        start = seg.utterance_start
-        if self.options.partials and start is not None:
-            due = self._last_partial_request + int(
-                partial_interval_s(self.options, self._partial_forward_s) * SAMPLE_RATE
-            )
-            if seg.position >= due:
-                audio = seg.current_audio()
-                if audio is not None and audio.size:
-                    self._last_partial_request = seg.position
-                    job = _Job(self._utterance, start, start + audio.size, audio, time.monotonic())
-                    with self._cond:
-                        if self._partial is not None:
-                            self._partials_skipped += 1
-                        self._partial = job
-                        self._cond.notify_all()
         if seg.position >= self._next_stats_sample:
             self._next_stats_sample = seg.position + int(self.options.stats_interval_s * SAMPLE_RATE)
             self._emit(self.stats())
@@ -309,6 +316,37 @@ class StreamingTranscriber:
                     len(self._finals) >= self.options.max_pending_finals and not self._stop_requested.is_set()
                 ):
                     self._cond.wait(READ_TIMEOUT_S)
+
+    def _maybe_request_partial(self) -> None:
+        """Ask for a partial of the utterance so far when ``partial_due`` says so."""
+        seg = self.segmenter
+        start = seg.utterance_start
+        if start is None or not partial_due(
+            self.options,
+            seg.position - start,
+            seg.trailing_silence_samples,
+            seg.position - self._last_partial_request,
+            self._forward_per_audio_s,
+        ):
+            return
+        audio = seg.current_audio()
+        if audio is None or not audio.size:
+            return
+        self._last_partial_request = seg.position
+        job = _Job(self._utterance, start, start + audio.size, audio, time.monotonic())
+        with self._cond:
+            if self._partial is not None:
+                self._partials_skipped += 1
+            self._partial = job
+            self._cond.notify_all()
+
+    def _measured(self, forward_s: float, audio_samples: int) -> None:
+        """Fold one forward pass into the running forward-time-per-audio estimate (worker)."""
+        rate = forward_s / max(audio_samples / SAMPLE_RATE, 1e-3)
+        previous = self._forward_per_audio_s
+        self._forward_per_audio_s = (
+            rate if previous == 0.0 else RTF_SMOOTHING * rate + (1 - RTF_SMOOTHING) * previous
+        )
 
     def stats(self) -> Stats:
         """A snapshot of backlog, drops and speed (any thread)."""
@@ -363,8 +401,8 @@ class StreamingTranscriber:
 
     def _finalize(self, job: _Job) -> None:
         result = self.recognizer.recognize(job.audio)
-        audio_s = max(job.audio.size / SAMPLE_RATE, 1e-3)
-        rtf = result.forward_s / audio_s
+        self._measured(result.forward_s, job.audio.size)
+        rtf = result.forward_s / max(job.audio.size / SAMPLE_RATE, 1e-3)
         self._rtf = rtf if self._rtf == 0.0 else RTF_SMOOTHING * rtf + (1 - RTF_SMOOTHING) * self._rtf
         if not result.text:
             if self._partial_shown == job.utterance:  # take back the provisional text
@@ -390,7 +428,7 @@ class StreamingTranscriber:
             if job.utterance <= self._ended_utterance:
                 return
         result = self.recognizer.recognize(job.audio)
-        self._partial_forward_s = result.forward_s
+        self._measured(result.forward_s, job.audio.size)
         with self._cond:
             if job.utterance <= self._ended_utterance:
                 return

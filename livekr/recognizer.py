@@ -144,8 +144,10 @@ class TokenTable:
         for token, index in vocab.items():
             table[index] = token
         blank = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
-        skip = frozenset(int(i) for i in tokenizer.all_special_ids if int(i) != blank)
         delimiter = getattr(tokenizer, "word_delimiter_token", None) or WORD_DELIMITER
+        # the word delimiter counts as a special token in some tokenizers, but it is a space
+        keep = {blank, vocab.get(delimiter)}
+        skip = frozenset(int(i) for i in tokenizer.all_special_ids if int(i) not in keep)
         return cls(tuple(table), blank, skip, delimiter)
 
     def decode(self, log_probs: np.ndarray, frame_s: float) -> tuple[str, tuple[CharSpan, ...]]:
@@ -236,11 +238,15 @@ def looks_like_path(ref: str) -> bool:
     return ref.startswith((".", "/", "~")) or "\\" in ref or Path(ref).exists() or ref.count("/") > 1
 
 
-def load_recognizer(ref: str, options: RecognizerOptions | None = None) -> CTCRecognizer:
+def load_recognizer(
+    ref: str, options: RecognizerOptions | None = None, warm_up: bool = True
+) -> CTCRecognizer:
     """Load a CTC checkpoint from a folder or a Hugging Face hub id.
 
     Raises ``ModelLoadError`` with a one-line reason for anything that is not a loadable
-    CTC checkpoint. Weights are read from safetensors only; remote code is never run.
+    CTC checkpoint. Weights are read from safetensors only, straight into the planned dtype;
+    remote code is never run. ``warm_up`` runs one forward pass on a second of silence, so
+    the weights are paged in and the first utterance does not pay for it.
     """
     import torch
     import transformers
@@ -276,18 +282,21 @@ def load_recognizer(ref: str, options: RecognizerOptions | None = None) -> CTCRe
         cuda_available=torch.cuda.is_available(),
         bf16_on_cuda=torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
     )
+    dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[plan.dtype_name]
     try:
         model = transformers.AutoModelForCTC.from_pretrained(
-            ref, use_safetensors=True, local_files_only=offline
+            ref, use_safetensors=True, local_files_only=offline, dtype=dtype
         )
     except OSError as e:
         raise ModelLoadError(
             f"{ref}: no loadable model.safetensors ({_first_line(e)}); livekr loads safetensors "
             "only: convert the weights (model.save_pretrained(folder) writes them)"
         ) from e
-    dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[plan.dtype_name]
     model = model.to(device=plan.device, dtype=dtype).eval()
-    return CTCRecognizer(model, processor, plan, name=ref)
+    recognizer = CTCRecognizer(model, processor, plan, name=ref)
+    if warm_up:
+        recognizer.recognize(np.zeros(SAMPLE_RATE, dtype=np.float32))
+    return recognizer
 
 
 def _first_line(e: BaseException) -> str:

@@ -120,6 +120,11 @@ class Segmenter:
         """Start sample of the utterance in progress, or None."""
         return self._start if self._state == "speech" else None
 
+    @property
+    def trailing_silence_samples(self) -> int:
+        """Samples since the last voiced frame of the utterance in progress (0 when idle)."""
+        return self._pos - self._last_voiced_end if self._state == "speech" else 0
+
     def current_audio(self) -> np.ndarray | None:
         """A copy of the utterance in progress up to the last whole frame, or None."""
         if self._state != "speech":

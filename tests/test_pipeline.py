@@ -20,6 +20,7 @@ from livekr.pipeline import (
     PipelineEvent,
     Stats,
     StreamingTranscriber,
+    partial_due,
     partial_interval_s,
 )
 from tests.conftest import ScriptedRecognizer, silence
@@ -269,3 +270,42 @@ def test_an_utterance_without_text_takes_back_its_partial(speak) -> None:
     assert rec.of(Final) == []
     assert partials[-1].text == "" and partials[-1].utterance == 0
     assert rec.events.index(partials[-1]) < len(rec.events) - 1
+
+
+@pytest.mark.parametrize(
+    ("utterance_s", "trailing_ms", "since_last_s", "forward_per_audio", "due"),
+    [
+        (2.0, 0, 0.30, 0.0, True),  # nothing measured yet: the minimum interval
+        (2.0, 0, 0.20, 0.0, False),
+        (2.0, 150, 0.30, 0.0, False),  # the speaker paused: the final is near
+        (2.0, 120, 0.30, 0.0, True),
+        (10.0, 0, 1.0, 0.1, False),  # 10 s at 0.1 s/s: 1 s forward, 2 s apart at duty 0.5
+        (10.0, 0, 2.0, 0.1, True),
+        (1.0, 0, 0.3, 0.1, True),  # a new short utterance is not held back by a long one
+    ],
+)
+def test_partial_due(utterance_s, trailing_ms, since_last_s, forward_per_audio, due) -> None:
+    options = PipelineOptions(min_partial_interval_s=0.25, partial_duty=0.5, partial_pause_ms=150)
+    assert (
+        partial_due(
+            options,
+            int(utterance_s * SAMPLE_RATE),
+            trailing_ms * SAMPLE_RATE // 1000,
+            int(since_last_s * SAMPLE_RATE),
+            forward_per_audio,
+        )
+        is due
+    )
+
+
+def test_trailing_silence_is_counted_only_in_speech(speak) -> None:
+    from livekr.segmenter import Segmenter
+
+    seg = Segmenter()
+    seg.feed(speak("안녕하세요"))
+    assert seg.in_speech
+    before = seg.trailing_silence_samples
+    seg.feed(silence(0.3))
+    assert seg.trailing_silence_samples >= before + int(0.27 * SAMPLE_RATE)
+    seg.feed(silence(1.0))
+    assert not seg.in_speech and seg.trailing_silence_samples == 0

@@ -175,3 +175,17 @@ def test_unknown_hub_id_offline_says_what_to_do(monkeypatch: pytest.MonkeyPatch)
     with pytest.raises(ModelLoadError, match="unreachable") as info:
         load_recognizer("nobody-livekr/not-a-model")
     assert "checkpoint folder" in str(info.value)
+
+
+def test_token_table_of_a_real_tokenizer_keeps_word_spaces(tmp_path: Path) -> None:
+    from livekr.recognizer import TokenTable
+    from livekr.text import build_vocab
+    from trainer.scratch import build_processor
+
+    vocab = build_vocab(["가 나"], "jamo")
+    tokens = TokenTable.from_tokenizer(build_processor(tmp_path, vocab, True).tokenizer)
+    ids = [vocab[t] for t in ["ᄀ", "ᅡ", "|", "ᄂ", "ᅡ"]] + [vocab["[UNK]"], vocab["[PAD]"]]
+    lp = np.log(np.full((len(ids), len(vocab)), 1e-3))
+    lp[np.arange(len(ids)), ids] = 0.0
+    assert tokens.decode(lp, FRAME_S)[0] == "가 나"
+    assert tokens.decode_ids(np.array(ids)) == "가 나"

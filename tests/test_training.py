@@ -159,3 +159,28 @@ def test_two_processes_under_torchrun(corpus: dict[str, Path], tmp_path: Path) -
     # two processes of 4 utterances each: one step covers the 8 training utterances
     assert state["log_history"][0]["epoch"] == pytest.approx(1.0)
     assert (out / "livekr.json").is_file()
+
+
+def test_evaluation_keeps_the_manifest_order(corpus: dict[str, Path], tmp_path: Path) -> None:
+    from transformers import TrainingArguments
+
+    from livekr.text import build_vocab
+    from trainer.data import read_manifest
+    from trainer.finetune import make_trainer
+    from trainer.scratch import build_model, build_processor
+
+    train, _ = read_manifest(corpus["train"], 0.3, 20)
+    evaluation, _ = read_manifest(corpus["eval"], 0.3, 20)
+    vocab = build_vocab([ex.text for ex in train], "jamo")
+    processor = build_processor(tmp_path, vocab, normalize_audio=True)
+    args = TrainingArguments(
+        output_dir=str(tmp_path),
+        train_sampling_strategy="group_by_length",
+        per_device_eval_batch_size=2,
+        report_to=[],
+    )
+    trainer = make_trainer(
+        build_model("tiny-wav2vec2", vocab), args, processor, train, evaluation, "jamo", []
+    )
+    order = list(trainer.get_eval_dataloader().sampler)
+    assert order == list(range(len(evaluation)))  # references are matched by position

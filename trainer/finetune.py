@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import torch
+from torch.utils.data import SequentialSampler
 from transformers import Trainer, TrainerCallback
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
@@ -175,8 +176,10 @@ def compute_metrics_for(tokens: TokenTable, references: list[str]) -> Any:
 
     def compute(prediction: Any) -> dict[str, float]:
         ids = np.asarray(prediction.predictions)
+        if len(ids) < len(references):
+            raise ValueError(f"{len(ids)} predictions for {len(references)} references")
         hypotheses = [tokens.decode_ids(row) for row in ids[: len(references)]]
-        rates = error_rates(references[: len(hypotheses)], hypotheses)
+        rates = error_rates(references, hypotheses)
         return {"cer": rates.cer, "wer": rates.wer}
 
     return compute
@@ -306,6 +309,13 @@ class CTCTrainer(Trainer):
             size = self.args.train_batch_size * self.args.gradient_accumulation_steps
             return LengthGroupedSampler(size, lengths=dataset.lengths)
         return super()._get_train_sampler(train_dataset)
+
+    def _get_eval_sampler(self, eval_dataset: Any) -> Any:
+        # Evaluation keeps the dataset's order (the Trainer would group it by length too),
+        # so predictions line up with the reference transcripts.
+        if self.args.world_size <= 1:
+            return SequentialSampler(eval_dataset)
+        return super()._get_eval_sampler(eval_dataset)
 
 
 def make_trainer(
