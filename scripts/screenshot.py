@@ -100,6 +100,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=REPO / "assets" / "screenshot.png")
     parser.add_argument("--model", help="a trained checkpoint folder (default: random weights)")
     parser.add_argument("--finals", type=int, default=2, help="finals to wait for")
+    parser.add_argument("--audio", type=Path, help="play this file (default: espeak-ng phrases)")
     parser.add_argument("--lang", default="ko", choices=("ko", "en"))
     parser.add_argument("--size", default="1100x680")
     return parser.parse_args()
@@ -115,7 +116,8 @@ def prepare(args: argparse.Namespace) -> tuple[Path, Path, Path]:
     texts = phrases(args.finals + 1)
     model = Path(args.model) if args.model else build_random_checkpoint(
         work / "models" / RANDOM_MODEL_NAME, texts)
-    return work, model, demo_audio(work / "demo-ko.wav", texts)
+    wav = args.audio.resolve() if args.audio else demo_audio(work / "demo-ko.wav", texts)
+    return work, model, wav
 
 
 def main() -> int:

@@ -3,6 +3,7 @@
 # assets/screenshot.png. Needs xvfb-run, espeak-ng and sox, and a Korean font (fonts-nanum).
 #   scripts/screenshot.sh                  untrained random-weight model: random Hangul text
 #   scripts/screenshot.sh --model DIR      a trained checkpoint folder instead
+#   scripts/screenshot.sh --model DIR --audio assets/sample_ko.flac
 #   scripts/screenshot.sh --lang en --out /tmp/shot.png
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -116,3 +116,23 @@ def test_sentence_split_is_disjoint_and_seeded() -> None:
     train, held = split_sentences(sentences, 0.1, seed=1)
     assert len(held) == 5 and not set(train) & set(held)
     assert split_sentences(sentences, 0.1, seed=1) == (train, held)
+
+
+def test_hub_style_parquet_dataset(tmp_path: Path) -> None:
+    datasets = pytest.importorskip("datasets")
+    from trainer.data import read_hub_dataset
+
+    clip = write(tmp_path / "c.wav", 1.0, rate=22050, channels=2)
+    rows = {
+        "audio": [{"bytes": clip.read_bytes(), "path": None}] * 3,
+        "text": ["안녕하세요", "", "반갑습니다"],
+    }
+    folder = tmp_path / "zeroth-like"
+    (folder / "data").mkdir(parents=True)
+    table = datasets.Dataset.from_dict(rows).cast_column("audio", datasets.Audio(decode=False))
+    table.to_parquet(str(folder / "data" / "train-00000-of-00001.parquet"))
+    examples, report = read_hub_dataset(str(folder), "train", 0.3, 20.0)
+    assert [e.text for e in examples] == ["안녕하세요", "반갑습니다"]
+    assert report.counts == {"empty text": 1}
+    assert isinstance(examples[0].audio, bytes)
+    assert load_audio(examples[0].audio).size == pytest.approx(16000, abs=2)

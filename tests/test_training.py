@@ -108,6 +108,8 @@ def test_train_resume_then_load_in_the_app_and_evaluate(
     events = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     assert events[-1]["type"] == "finished"
 
+    assert eval_main(["--model", str(out), "--manifest", str(corpus["eval"])]) == 0
+    assert json.loads(capsys.readouterr().out)["cer"] == card["cer"]  # the card is livekr-eval's number
     assert eval_main(["--model", str(out), "--manifest", str(corpus["eval_voice"]), "--events"]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     summary = lines[-1]

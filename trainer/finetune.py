@@ -22,11 +22,11 @@ from torch.utils.data import SequentialSampler
 from transformers import Trainer, TrainerCallback
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
-from livekr.config import SAMPLE_RATE
-from livekr.recognizer import CARD_NAME, TokenTable
+from livekr.config import SAMPLE_RATE, RecognizerOptions
+from livekr.recognizer import CARD_NAME, TokenTable, load_recognizer
 from livekr.text import NORMALISER_VERSION, VocabKind, build_vocab, to_units
 from trainer.data import ZEROTH_HUB_ID, DataError, Example, SkipReport, load_audio, read_examples
-from trainer.metrics import error_rates
+from trainer.metrics import ErrorRates, error_rates
 from trainer.scratch import ARCHITECTURES, build_model, build_processor
 
 log = logging.getLogger(__name__)
@@ -244,15 +244,23 @@ def make_model(model_args: ModelArguments, vocab: dict[str, int], seed: int) -> 
     return model
 
 
+def score_checkpoint(folder: Path, examples: list[Example]) -> ErrorRates:
+    """CER/WER of the checkpoint in ``folder`` through livekr's recognizer (as ``livekr-eval``)."""
+    from trainer.evaluate import evaluate
+
+    recognizer = load_recognizer(str(folder), RecognizerOptions())
+    return evaluate(recognizer, examples, SkipReport()).rates
+
+
 def write_card(
     folder: Path,
     model_args: ModelArguments,
     data_args: DataArguments,
     n_train: int,
     skipped: SkipReport,
-    metrics: dict[str, float],
+    rates: ErrorRates | None,
 ) -> dict[str, Any]:
-    """Write ``livekr.json`` next to the weights and return it."""
+    """Write ``livekr.json`` next to the weights and return it (CER/WER in percent)."""
     card = {
         "base_model": model_args.base_model,
         "preset": data_args.preset,
@@ -262,8 +270,9 @@ def write_card(
         "eval_data": data_args.eval_data or data_args.train_data,
         "train_utterances": n_train,
         "skipped": dict(skipped.counts),
-        "cer": round(100 * metrics["eval_cer"], 2) if "eval_cer" in metrics else None,
-        "wer": round(100 * metrics["eval_wer"], 2) if "eval_wer" in metrics else None,
+        "cer": None if rates is None else round(100 * rates.cer, 2),
+        "wer": None if rates is None else round(100 * rates.wer, 2),
+        "eval_utterances": None if rates is None else rates.utterances,
         "date": datetime.date.today().isoformat(),
     }
     (folder / CARD_NAME).write_text(json.dumps(card, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
@@ -377,11 +386,13 @@ def run(
         log.info("resuming from %s", last)
     trainer.train(resume_from_checkpoint=last or None)
     # 6. Evaluate through livekr's decoder, save weights, processor and card.
-    metrics = trainer.evaluate() if evaluation else {}
+    # 6. Save weights and processor, then score the saved folder one utterance at a time,
+    #    exactly as the app loads and decodes it, for the card.
     trainer.save_model(str(out))
     if not trainer.is_world_process_zero():
         return {}
     processor.save_pretrained(str(out))
-    card = write_card(out, model_args, data_args, len(train), skipped, metrics)
+    rates = score_checkpoint(out, evaluation) if evaluation else None
+    card = write_card(out, model_args, data_args, len(train), skipped, rates)
     log.info("wrote %s (CER %s %%, WER %s %%)", out, card["cer"], card["wer"])
     return card
