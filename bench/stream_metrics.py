@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from livekr.config import SAMPLE_RATE, SegmenterOptions
-from livekr.pipeline import Failure, Final, LevelChanged, Partial, PipelineEvent, Stats
+from livekr.events import Failure, Final, LevelChanged, Partial, PipelineEvent, Stats
 
 ROUND_DIGITS = 4
 BLOCKED_MIN_S = 0.01

@@ -22,7 +22,8 @@ from stream_metrics import ForwardCall, TimedEvent, covered_speech_s
 
 from livekr.audio import ArraySource, FileSource
 from livekr.config import SAMPLE_RATE, PipelineOptions, RecognizerOptions, SegmenterOptions
-from livekr.pipeline import Failure, Final, PipelineEvent, StreamingTranscriber
+from livekr.events import Failure, Final, PipelineEvent
+from livekr.pipeline import StreamingTranscriber
 from livekr.recognizer import CTCRecognizer, Recognition, load_recognizer
 from livekr.text import compose_jamo
 

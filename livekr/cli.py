@@ -25,16 +25,8 @@ from livekr.config import (
     RecognizerOptions,
     SegmenterOptions,
 )
-from livekr.pipeline import (
-    EventSink,
-    Failure,
-    Final,
-    Finished,
-    Partial,
-    PipelineEvent,
-    Stats,
-    StreamingTranscriber,
-)
+from livekr.events import EventSink, Failure, Final, Finished, Partial, PipelineEvent, Stats
+from livekr.pipeline import StreamingTranscriber
 from livekr.recognizer import ModelLoadError, Recognizer
 from livekr.transcript import FORMATS, Format, Transcript, format_for_path, render, write_atomic
 

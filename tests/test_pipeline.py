@@ -11,18 +11,8 @@ import pytest
 
 from livekr.audio import ArraySource, AudioError
 from livekr.config import SAMPLE_RATE, PipelineOptions, SegmenterOptions
-from livekr.pipeline import (
-    Failure,
-    Final,
-    Finished,
-    LevelChanged,
-    Partial,
-    PipelineEvent,
-    Stats,
-    StreamingTranscriber,
-    partial_due,
-    partial_interval_s,
-)
+from livekr.events import Failure, Final, Finished, LevelChanged, Partial, PipelineEvent, Stats
+from livekr.pipeline import StreamingTranscriber, partial_due, partial_interval_s
 from tests.conftest import ScriptedRecognizer, silence
 
 WAIT_S = 30.0

@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from livekr.audio import AudioError, AudioSource
 from livekr.config import RecognizerOptions
+from livekr.events import Failure, Final, Finished, LevelChanged, Partial, Stats
 from livekr.gui.document import Document
 from livekr.gui.model_loader import LoadFunction, ModelLoader
 from livekr.gui.qtcompat import emit
@@ -22,7 +23,6 @@ from livekr.gui.recording import RecordingSource
 from livekr.gui.session import Session
 from livekr.gui.settings import AppSettings
 from livekr.models import remember_model
-from livekr.pipeline import Failure, Final, Finished, LevelChanged, Partial, Stats
 from livekr.recognizer import Recognizer
 
 log = logging.getLogger(__name__)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from livekr.audio import InputDevice, refresh_input_devices
+from livekr.events import Finished, Stats
 from livekr.gui.controller import Dictation
 from livekr.gui.dialogs import Prompter
 from livekr.gui.file_actions import FileActions
@@ -40,7 +41,6 @@ from livekr.gui.settings import (
 from livekr.gui.status import MessageBar, StatusPanel, model_label
 from livekr.gui.transcript_view import TranscriptView, clock
 from livekr.models import card_lines, find_info, models_dir
-from livekr.pipeline import Finished, Stats
 from livekr.transcript import Utterance
 
 STATUS_MESSAGE_MS = 6000

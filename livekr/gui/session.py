@@ -15,17 +15,9 @@ from PySide6.QtCore import QObject, Signal
 
 from livekr.audio import AudioSource
 from livekr.config import PipelineOptions, SegmenterOptions
+from livekr.events import Failure, Final, Finished, LevelChanged, Partial, PipelineEvent, Stats
 from livekr.gui.qtcompat import emit
-from livekr.pipeline import (
-    Failure,
-    Final,
-    Finished,
-    LevelChanged,
-    Partial,
-    PipelineEvent,
-    Stats,
-    StreamingTranscriber,
-)
+from livekr.pipeline import StreamingTranscriber
 from livekr.recognizer import Recognizer
 
 log = logging.getLogger(__name__)

@@ -15,9 +15,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from livekr.events import Stats
 from livekr.gui.i18n import tr
 from livekr.gui.qtcompat import emit
-from livekr.pipeline import Stats
 
 MESSAGE_STYLES = {
     "error": "background: #fdecea; color: #7d1a12; border: 1px solid #f5c2bd;",
