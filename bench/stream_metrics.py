@@ -11,7 +11,6 @@ sample of the stream (``sample / SAMPLE_RATE``).
 from __future__ import annotations
 
 import itertools
-import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from livekr.config import SAMPLE_RATE, SegmenterOptions
+from livekr.config import SegmenterOptions
 from livekr.events import Failure, Final, LevelChanged, Partial, PipelineEvent, Stats
 
 ROUND_DIGITS = 4
@@ -80,8 +79,6 @@ class Endpointing:
 
     end_silence_s: float
     """Configured unvoiced time that ends an utterance (``end_silence_ms``)."""
-    detect_after_voiced_s: float
-    """Actual stream time from the last voiced sample to the decision: whole VAD frames."""
     post_roll_s: float
     """Audio kept after the last voiced frame: ``Utterance.end_s - post_roll_s`` is it."""
     pre_roll_s: float
@@ -90,10 +87,8 @@ class Endpointing:
 
     @classmethod
     def from_options(cls, options: SegmenterOptions) -> Endpointing:
-        end_frames = math.ceil(options.end_silence_ms / options.frame_ms)
         return cls(
             end_silence_s=options.end_silence_ms / 1000,
-            detect_after_voiced_s=end_frames * options.frame_ms / 1000,
             post_roll_s=min(options.post_roll_ms, options.end_silence_ms) / 1000,
             pre_roll_s=options.pre_roll_ms // options.frame_ms * options.frame_ms / 1000,
         )
@@ -201,10 +196,6 @@ def covered_speech_s(events: Sequence[TimedEvent]) -> float:
 def count_chars(texts: Sequence[str]) -> int:
     """Non-space characters (composed Hangul syllables count one each)."""
     return sum(1 for text in texts for ch in text if not ch.isspace())
-
-
-def samples_to_s(samples: int) -> float:
-    return samples / SAMPLE_RATE
 
 
 def spread(values: Sequence[float]) -> dict[str, float | int | None]:
