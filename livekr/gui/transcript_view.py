@@ -102,6 +102,10 @@ class TranscriptView(QTextEdit):
 
     # -- content ----------------------------------------------------------------------
 
+    def committed_text(self) -> str:
+        """The finals as shown, one line each."""
+        return "\n".join(u.text for u in self._utterances)
+
     def partial_text(self) -> str:
         return self._partial
 
@@ -171,6 +175,9 @@ class TranscriptView(QTextEdit):
         self._partial = text
         if follow:
             self._scroll_to_end()
+
+    def clear_partial(self) -> None:
+        self.show_partial("")
 
     def _remove_partial(self, cursor: QTextCursor) -> None:
         if self._partial_start is None:
