@@ -88,7 +88,8 @@ class Stats:
     dropped_blocks: int
     status_errors: int
     rtf: float
-    """Running forward time / audio time of finals (below 1 keeps up with speech)."""
+    """Running forward time / audio time of the recognizer's passes, finals and partials
+    (below 1 keeps up with speech)."""
     last_latency_s: float
     partials_skipped: int
 

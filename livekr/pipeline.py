@@ -107,7 +107,6 @@ class StreamingTranscriber:
         self._forward_per_audio_s = 0.0  # running forward time per second of audio (worker)
         self._partials_skipped = 0
         self._partial_shown = -1  # utterance whose partial was sent last (worker thread)
-        self._rtf = 0.0
         self._last_latency_s = 0.0
         self._finals_emitted = 0
         self._next_stats_sample = 0
@@ -250,7 +249,7 @@ class StreamingTranscriber:
             pending_finals=pending,
             dropped_blocks=self.source.dropped_blocks,
             status_errors=self.source.status_errors,
-            rtf=self._rtf,
+            rtf=self._forward_per_audio_s,
             last_latency_s=self._last_latency_s,
             partials_skipped=skipped,
         )
@@ -292,8 +291,6 @@ class StreamingTranscriber:
     def _finalize(self, job: _Job) -> None:
         result = self.recognizer.recognize(job.audio)
         self._measured(result.forward_s, job.audio.size)
-        rtf = result.forward_s / max(job.audio.size / SAMPLE_RATE, 1e-3)
-        self._rtf = rtf if self._rtf == 0.0 else RTF_SMOOTHING * rtf + (1 - RTF_SMOOTHING) * self._rtf
         if not result.text:
             if self._partial_shown == job.utterance:  # take back the provisional text
                 self._emit(
