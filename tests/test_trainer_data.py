@@ -136,3 +136,20 @@ def test_hub_style_parquet_dataset(tmp_path: Path) -> None:
     assert report.counts == {"empty text": 1}
     assert isinstance(examples[0].audio, bytes)
     assert load_audio(examples[0].audio).size == pytest.approx(16000, abs=2)
+
+
+def test_ctc_metrics_decode_best_path_ids_in_order(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from livekr.recognizer import TokenTable
+    from trainer.finetune import CTCMetrics
+
+    vocab = build_vocab(["가 나"], "jamo")
+    tokens = TokenTable.from_tokenizer(build_processor(tmp_path, vocab, True).tokenizer)
+    row = [vocab[t] for t in ["ᄀ", "ᄀ", "[PAD]", "ᅡ", "|", "ᄂ", "ᅡ"]]
+    padded = row[:2] + [-100] * 5  # a shorter prediction padded by the Trainer: "ᄀ" alone
+    metrics = CTCMetrics(tokens, ["가 나", "가"])
+    result = metrics(SimpleNamespace(predictions=np.array([row, padded])))
+    assert result["wer"] == pytest.approx(1 / 3)  # "ㄱ" for "가": one word of three wrong
+    with pytest.raises(ValueError, match="predictions"):
+        metrics(SimpleNamespace(predictions=np.array([row])))

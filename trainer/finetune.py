@@ -171,18 +171,21 @@ def best_ids(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
     return logits.argmax(dim=-1)
 
 
-def compute_metrics_for(tokens: TokenTable, references: list[str]) -> Any:
-    """A ``compute_metrics`` that decodes with livekr's own CTC decoder."""
+@dataclass(frozen=True)
+class CTCMetrics:
+    """The Trainer's ``compute_metrics``: best-path ids (from ``best_ids``) decoded with
+    livekr's own CTC decoder and scored against the evaluation transcripts, in order."""
 
-    def compute(prediction: Any) -> dict[str, float]:
+    tokens: TokenTable
+    references: list[str]
+
+    def __call__(self, prediction: Any) -> dict[str, float]:
         ids = np.asarray(prediction.predictions)
-        if len(ids) < len(references):
-            raise ValueError(f"{len(ids)} predictions for {len(references)} references")
-        hypotheses = [tokens.decode_ids(row) for row in ids[: len(references)]]
-        rates = error_rates(references, hypotheses)
+        if len(ids) < len(self.references):
+            raise ValueError(f"{len(ids)} predictions for {len(self.references)} references")
+        hypotheses = [self.tokens.decode_ids(row) for row in ids[: len(self.references)]]
+        rates = error_rates(self.references, hypotheses)
         return {"cer": rates.cer, "wer": rates.wer}
-
-    return compute
 
 
 def make_vocab(model_args: ModelArguments, train: list[Example]) -> dict[str, int]:
@@ -345,7 +348,7 @@ def make_trainer(
         train_dataset=SpeechDataset(train, processor, vocab_kind),
         eval_dataset=SpeechDataset(evaluation, processor, vocab_kind) if evaluation else None,
         processing_class=processor,
-        compute_metrics=compute_metrics_for(tokens, [ex.text for ex in evaluation]),
+        compute_metrics=CTCMetrics(tokens, [ex.text for ex in evaluation]),
         preprocess_logits_for_metrics=best_ids,
         callbacks=callbacks,
     )
