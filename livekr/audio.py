@@ -1,21 +1,18 @@
-"""Audio sources: microphone, file and array, all delivering mono float32 at 16 kHz.
+"""Audio sources: the ``AudioSource`` interface, files and arrays, all delivering mono
+float32 at 16 kHz; the microphone source is in ``livekr.microphone``.
 
-Every source has the same small interface (``AudioSource``); the pipeline reads blocks
-from it on its own thread. ``sounddevice`` is imported only inside the microphone source,
-so everything else works on machines without PortAudio.
+The pipeline reads blocks from a source on its own thread.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import queue
 import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import numpy as np
 import soundfile
@@ -25,10 +22,6 @@ from livekr.config import SAMPLE_RATE, AudioOptions
 
 log = logging.getLogger(__name__)
 
-PORTAUDIO_HINT = (
-    "install the PortAudio library (Debian/Ubuntu: sudo apt install libportaudio2; "
-    "Fedora: sudo dnf install portaudio; macOS and Windows: it comes with the sounddevice wheel)"
-)
 FILE_BLOCK_S = 0.5
 """How much of a file is read at once when transcribing as fast as possible."""
 
@@ -230,189 +223,3 @@ class FileSource(_BlockSource):
                     yield out
                 if last:
                     return
-
-
-@dataclass(frozen=True)
-class InputDevice:
-    """A capture device as PortAudio lists it."""
-
-    index: int
-    name: str
-    channels: int
-    default_rate: float
-    host_api: str
-    is_default: bool
-
-
-def _import_sounddevice() -> Any:
-    try:
-        import sounddevice
-    except ImportError as e:
-        raise AudioError("the microphone needs the sounddevice package: pip install sounddevice") from e
-    except OSError as e:
-        raise AudioError(f"the microphone needs PortAudio, which is missing: {PORTAUDIO_HINT}") from e
-    return sounddevice
-
-
-_open_streams = 0
-"""Microphone streams open in this process; PortAudio is only restarted when there are none."""
-_streams_lock = threading.Lock()
-
-
-def list_input_devices(refresh: bool = False) -> list[InputDevice]:
-    """Capture devices PortAudio can see (empty when there is no sound card).
-
-    PortAudio reads the device list once, when it starts; ``refresh`` restarts it so that
-    microphones plugged in since then appear (skipped while a stream is open, since the
-    restart would cut it).
-    """
-    sd = _import_sounddevice()
-    with _streams_lock:
-        if refresh and _open_streams == 0:
-            sd._terminate()
-            sd._initialize()
-    try:
-        default_in = sd.default.device[0]
-        host_apis = sd.query_hostapis()
-        devices = sd.query_devices()
-    except sd.PortAudioError as e:
-        raise AudioError(f"cannot list audio devices: {e}") from e
-    out = []
-    for index, dev in enumerate(devices):
-        if dev["max_input_channels"] > 0:
-            out.append(
-                InputDevice(
-                    index=index,
-                    name=dev["name"],
-                    channels=dev["max_input_channels"],
-                    default_rate=float(dev["default_samplerate"]),
-                    host_api=host_apis[dev["hostapi"]]["name"],
-                    is_default=index == default_in,
-                )
-            )
-    return out
-
-
-def refresh_input_devices() -> list[InputDevice]:
-    """``list_input_devices(refresh=True)``: for a "refresh" command in a device menu."""
-    return list_input_devices(refresh=True)
-
-
-def resolve_input_device(spec: str | int | None, devices: list[InputDevice]) -> InputDevice:
-    """Pick a device by index, by (part of) its name, or the default when ``spec`` is None."""
-    if not devices:
-        raise AudioError(
-            "no microphone found: connect one and check that the system sees it "
-            "(`livekr devices` lists what livekr can use), or try `livekr --demo FILE`"
-        )
-    names = ", ".join(f"{d.index}: {d.name}" for d in devices)
-    if spec is None or spec == "":
-        return next((d for d in devices if d.is_default), devices[0])
-    if isinstance(spec, int) or str(spec).isdigit():
-        for d in devices:
-            if d.index == int(spec):
-                return d
-        raise AudioError(f"no input device with index {spec}; available: {names}")
-    matches = [d for d in devices if str(spec).lower() in d.name.lower()]
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise AudioError(f"no input device named like {spec!r}; available: {names}")
-    raise AudioError(
-        f"{spec!r} matches several input devices ({', '.join(d.name for d in matches)}); "
-        "give its index instead"
-    )
-
-
-class MicrophoneSource:
-    """Captures a microphone through sounddevice.
-
-    The PortAudio callback only copies the block and puts it on a bounded queue; when the
-    queue is full the block is counted as dropped. 16 kHz mono is asked of the device; if
-    it refuses, its native rate is captured and resampled on the reading thread.
-    """
-
-    live = True
-
-    def __init__(self, device: str | int | None = None, options: AudioOptions | None = None) -> None:
-        self.options = options or AudioOptions()
-        self.device_spec = device
-        self.description = "microphone"
-        self.rate = float(SAMPLE_RATE)
-        blocks = int(self.options.queue_s * 1000 / self.options.block_ms)
-        self._queue: queue.Queue[np.ndarray] = queue.Queue(maxsize=max(1, blocks))
-        self._stopped = threading.Event()
-        self._stream: Any = None
-        self._resample = StreamResampler(SAMPLE_RATE)
-        self._dropped = 0
-        self._status_errors = 0
-
-    def start(self) -> None:
-        sd = _import_sounddevice()
-        device = resolve_input_device(self.device_spec, list_input_devices())
-        self.description = device.name
-        try:
-            sd.check_input_settings(device.index, channels=1, dtype="float32", samplerate=SAMPLE_RATE)
-            self.rate = float(SAMPLE_RATE)
-        except (sd.PortAudioError, ValueError):
-            self.rate = device.default_rate
-            log.info("%s does not capture at 16 kHz; resampling from %.0f Hz", device.name, self.rate)
-        self._resample = StreamResampler(self.rate)
-        try:
-            self._stream = sd.InputStream(
-                device=device.index,
-                channels=1,
-                samplerate=self.rate,
-                dtype="float32",
-                blocksize=int(self.rate * self.options.block_ms / 1000),
-                callback=self._callback,
-            )
-            self._stream.start()
-        except sd.PortAudioError as e:
-            raise AudioError(f"cannot open {device.name!r} for recording: {e}") from e
-        global _open_streams
-        with _streams_lock:
-            _open_streams += 1
-
-    def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
-        if status:
-            self._status_errors += 1
-        try:
-            self._queue.put_nowait(indata[:, 0].copy())
-        except queue.Full:
-            self._dropped += 1
-
-    def read(self, timeout_s: float) -> np.ndarray | None:
-        try:
-            block = self._queue.get(timeout=timeout_s)
-        except queue.Empty:
-            if self._stopped.is_set():
-                return None
-            if self._stream is not None and not self._stream.active:
-                raise AudioError(
-                    f"the input device {self.description!r} stopped delivering audio "
-                    "(unplugged or taken by another program?); the transcript so far is kept"
-                ) from None
-            return np.zeros(0, dtype=np.float32)
-        return self._resample(block)
-
-    def stop(self) -> None:
-        global _open_streams
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            try:
-                stream.stop()
-                stream.close()
-            except Exception:  # the device may already be gone; nothing more to release
-                log.debug("closing the input stream failed", exc_info=True)
-            with _streams_lock:
-                _open_streams -= 1
-        self._stopped.set()
-
-    @property
-    def dropped_blocks(self) -> int:
-        return self._dropped
-
-    @property
-    def status_errors(self) -> int:
-        return self._status_errors

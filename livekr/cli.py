@@ -256,7 +256,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
-    from livekr.audio import MicrophoneSource, list_input_devices, resolve_input_device
+    from livekr.microphone import MicrophoneSource, list_input_devices, resolve_input_device
 
     device = resolve_input_device(args.input_device, list_input_devices())  # fail before loading
     source = MicrophoneSource(device.index)
@@ -279,7 +279,7 @@ def _print_finals(event: PipelineEvent) -> None:
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
-    from livekr.audio import list_input_devices
+    from livekr.microphone import list_input_devices
 
     devices = list_input_devices()
     if not devices:

@@ -10,16 +10,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from livekr.audio import (
-    ArraySource,
-    AudioError,
-    FileSource,
-    InputDevice,
-    MicrophoneSource,
-    list_input_devices,
-    resolve_input_device,
-)
+from livekr.audio import ArraySource, AudioError, FileSource
 from livekr.config import SAMPLE_RATE, AudioOptions
+from livekr.microphone import InputDevice, MicrophoneSource, list_input_devices, resolve_input_device
 
 
 def read_all(source) -> np.ndarray:

@@ -160,7 +160,8 @@ def test_two_hour_file_through_the_command(two_hour_noise: Path, tiny_wav2vec2: 
 
 
 def test_devices_without_sound_card(capsys) -> None:
-    from livekr.audio import AudioError, list_input_devices
+    from livekr.audio import AudioError
+    from livekr.microphone import list_input_devices
 
     try:
         if list_input_devices():
@@ -173,7 +174,8 @@ def test_devices_without_sound_card(capsys) -> None:
 
 
 def test_listen_without_microphone_fails_clearly(tiny_wav2vec2: Path, capsys) -> None:
-    from livekr.audio import AudioError, list_input_devices
+    from livekr.audio import AudioError
+    from livekr.microphone import list_input_devices
 
     try:
         if list_input_devices():

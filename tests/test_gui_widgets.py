@@ -13,7 +13,7 @@ import soundfile
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QTextCharFormat, QTextCursor
 
-from livekr.audio import ArraySource, AudioError, InputDevice
+from livekr.audio import ArraySource, AudioError
 from livekr.config import SAMPLE_RATE
 from livekr.gui import i18n
 from livekr.gui.document import Document
@@ -23,6 +23,7 @@ from livekr.gui.qtcompat import emit
 from livekr.gui.recording import AudioSpool, RecordingSource
 from livekr.gui.settings import AppSettings, SettingsDialog, load_settings, save_settings
 from livekr.gui.transcript_view import TranscriptView, clock
+from livekr.microphone import InputDevice
 from livekr.models import CheckpointInfo
 from livekr.transcript import CharSpan, Utterance
 

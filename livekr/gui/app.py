@@ -10,7 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
-from livekr.audio import AudioSource, FileSource, InputDevice, MicrophoneSource, refresh_input_devices
+from livekr.audio import AudioSource, FileSource
 from livekr.config import DEFAULT_MODEL, RecognizerOptions
 from livekr.gui.controller import Dictation, SourceFactory
 from livekr.gui.dialogs import DialogPrompter, Prompter
@@ -20,6 +20,7 @@ from livekr.gui.main_window import MainWindow
 from livekr.gui.model_loader import LoadFunction
 from livekr.gui.settings import load_settings
 from livekr.journal import journal_dir
+from livekr.microphone import InputDevice, MicrophoneSource, refresh_input_devices
 from livekr.models import list_checkpoints, recent_models
 from livekr.recognizer import Recognizer, load_recognizer
 

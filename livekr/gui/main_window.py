@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livekr.audio import InputDevice, refresh_input_devices
 from livekr.events import Finished, Stats
 from livekr.gui.controller import Dictation
 from livekr.gui.dialogs import Prompter
@@ -40,6 +39,7 @@ from livekr.gui.settings import (
 )
 from livekr.gui.status import MessageBar, StatusPanel, model_label
 from livekr.gui.transcript_view import TranscriptView, clock
+from livekr.microphone import InputDevice, refresh_input_devices
 from livekr.models import card_lines, find_info, models_dir
 from livekr.transcript import Utterance
 

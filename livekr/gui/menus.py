@@ -8,9 +8,10 @@ from PySide6.QtCore import Signal, SignalInstance, Slot
 from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
-from livekr.audio import AudioError, InputDevice
+from livekr.audio import AudioError
 from livekr.gui.i18n import tr
 from livekr.gui.qtcompat import emit
+from livekr.microphone import InputDevice
 from livekr.models import CheckpointInfo, card_lines, find_info, hub_models, list_checkpoints
 from livekr.models import models_dir as default_models_dir
 from livekr.models import recent_models as default_recent_models
