@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from trainer.data import DataError
-from trainer.finetune import DataArguments, ModelArguments, RunArguments
+from trainer.finetune import DataArguments, ModelArguments
+from trainer.progress import RunArguments
 
 log = logging.getLogger("livekr.train")
 

@@ -11,7 +11,6 @@ import dataclasses
 import datetime
 import json
 import logging
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from typing import Any
 import numpy as np
 import torch
 from torch.utils.data import SequentialSampler
-from transformers import Trainer, TrainerCallback
+from transformers import Trainer
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from livekr.config import SAMPLE_RATE, RecognizerOptions
@@ -27,6 +26,7 @@ from livekr.recognizer import CARD_NAME, TokenTable, load_recognizer
 from livekr.text import NORMALISER_VERSION, VocabKind, build_vocab, to_units
 from trainer.data import ZEROTH_HUB_ID, DataError, Example, SkipReport, load_audio, read_examples
 from trainer.metrics import ErrorRates, error_rates
+from trainer.progress import ProgressLog, RunArguments
 from trainer.scratch import ARCHITECTURES, build_model, build_processor
 
 log = logging.getLogger(__name__)
@@ -90,41 +90,6 @@ class DataArguments:
     max_duration_s: float = field(default=20.0, metadata={"help": "longer clips are skipped"})
     max_train_samples: int | None = field(default=None, metadata={"help": "use at most this many"})
     max_eval_samples: int | None = field(default=None, metadata={"help": "evaluate at most this many"})
-
-
-@dataclass
-class RunArguments:
-    """Limits of one run beyond what the Trainer knows."""
-
-    max_train_minutes: float | None = field(
-        default=None, metadata={"help": "stop training after this much wall time (then evaluate and save)"}
-    )
-
-
-class ProgressLog(TrainerCallback):
-    """A Trainer callback: every log line, with the wall time since training began, appended to
-    ``progress.jsonl`` in the output folder; stops training when the time budget is spent."""
-
-    def __init__(self, path: Path, max_minutes: float | None) -> None:
-        super().__init__()
-        self.path = path
-        self.max_s = None if max_minutes is None else max_minutes * 60
-        self._t0 = time.monotonic()
-
-    def on_train_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        self._t0 = time.monotonic()
-
-    def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
-        if not state.is_world_process_zero or not logs:
-            return
-        row = {"elapsed_s": round(time.monotonic() - self._t0, 1), "step": state.global_step, **logs}
-        with self.path.open("a", encoding="utf-8") as f:
-            f.write(json.dumps(row, default=float) + "\n")
-
-    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        if self.max_s is not None and time.monotonic() - self._t0 >= self.max_s:
-            log.info("time budget of %.1f min spent at step %d", self.max_s / 60, state.global_step)
-            control.should_training_stop = True
 
 
 class SpeechDataset(torch.utils.data.Dataset):
