@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import json
 import logging
 import os
 import sys
-import threading
-import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import IO
+from typing import TYPE_CHECKING
 
 from livekr.audio import AudioError, AudioSource, FileSource
 from livekr.config import (
@@ -24,153 +22,72 @@ from livekr.config import (
     PipelineOptions,
     RecognizerOptions,
     SegmenterOptions,
+    SessionOptions,
 )
-from livekr.events import EventSink, Failure, Final, Finished, Partial, PipelineEvent, Stats
+from livekr.console import ConsoleReporter, EventPrinter, Interrupt, drive, say, session_sink
+from livekr.events import FailureKind
+from livekr.options import add_arguments, from_arguments
 from livekr.pipeline import StreamingTranscriber
 from livekr.recognizer import ModelLoadError, Recognizer
+from livekr.session import TranscriptSession
 from livekr.transcript import FORMATS, Format, Transcript, format_for_path, render, write_atomic
+
+if TYPE_CHECKING:
+    from livekr.microphone import InputDevice
 
 log = logging.getLogger("livekr")
 
-PROGRESS_EVERY_S = 5.0
-"""Wall time between progress lines on stderr for long files."""
-LONG_FILE_S = 60.0
-"""Files longer than this get progress lines."""
 EXIT_OK, EXIT_FAILED = 0, 1
 M_MMAP_THRESHOLD = -3
 """glibc mallopt parameter: allocations at least this large are served by mmap."""
 MMAP_THRESHOLD_BYTES = 1 << 20
 
 
-class EventPrinter:
-    """Writes pipeline events as JSON lines, one flushed line each; safe from any thread."""
-
-    TYPES = (Partial, Final, Failure, Finished)
-
-    def __init__(self, stream: IO[str], source: str | None = None) -> None:
-        self.stream = stream
-        self.source = source
-        self._lock = threading.Lock()
-        self.broken = False
-
-    def __call__(self, event: PipelineEvent) -> None:
-        if not isinstance(event, self.TYPES) or self.broken:
-            return
-        data = event.to_dict()
-        if self.source is not None:
-            data["source"] = self.source
-        line = json.dumps(data, ensure_ascii=False)
-        with self._lock:
-            try:
-                self.stream.write(line + "\n")
-                self.stream.flush()
-            except BrokenPipeError:
-                self.broken = True
-
-
-class SessionCollector:
-    """Gathers finals into a transcript, reports failures and progress; an event sink."""
-
-    def __init__(self, name: str, duration_s: float | None, forward: EventSink | None) -> None:
-        self.name = name
-        self.duration_s = duration_s
-        self.forward = forward
-        self.transcript = Transcript()
-        self.failures: list[str] = []
-        self._lock = threading.Lock()
-        self._next_progress = time.monotonic() + PROGRESS_EVERY_S
-
-    def __call__(self, event: PipelineEvent) -> None:
-        if self.forward is not None:
-            self.forward(event)
-        if isinstance(event, Final):
-            with self._lock:
-                self.transcript.add(event.utterance)
-        elif isinstance(event, Failure):
-            with self._lock:
-                self.failures.append(event.message)
-            print(f"livekr: {self.name}: {event.message}", file=sys.stderr, flush=True)
-        elif isinstance(event, Stats):
-            self._progress(event.time_s)
-
-    def _progress(self, stream_s: float) -> None:
-        if not self.duration_s or self.duration_s < LONG_FILE_S or time.monotonic() < self._next_progress:
-            return
-        self._next_progress = time.monotonic() + PROGRESS_EVERY_S
-        share = min(1.0, stream_s / self.duration_s)
-        print(
-            f"livekr: {self.name}: {share:4.0%} ({stream_s:.0f}/{self.duration_s:.0f} s)",
-            file=sys.stderr,
-            flush=True,
-        )
-
-
-def _add_model_options(p: argparse.ArgumentParser, default: str | None) -> None:
+def _add_model_options(p: argparse.ArgumentParser, default: str | None, suppress: bool) -> None:
     p.add_argument(
         "--model",
         "-m",
-        default=default,
+        default=argparse.SUPPRESS if suppress else default,
         help=f"checkpoint folder or Hugging Face hub id (default: {default or 'the last used'})",
     )
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N (default: auto)")
-    p.add_argument(
-        "--dtype",
-        default="auto",
-        choices=("auto", "fp32", "fp16", "bf16"),
-        help="model precision (default: fp16 on GPU, fp32 on CPU)",
-    )
+    add_arguments(p, RecognizerOptions, suppress_defaults=suppress)
 
 
 def _add_stream_options(p: argparse.ArgumentParser) -> None:
-    defaults = SegmenterOptions()
-    p.add_argument(
-        "--end-silence-ms",
-        type=int,
-        default=defaults.end_silence_ms,
-        help=f"pause that ends an utterance (default: {defaults.end_silence_ms})",
-    )
-    p.add_argument(
-        "--vad-aggressiveness",
-        type=int,
-        default=defaults.aggressiveness,
-        choices=range(4),
-        help=f"0-3 (default: {defaults.aggressiveness})",
-    )
-    p.add_argument(
-        "--max-utterance-s",
-        type=float,
-        default=defaults.max_utterance_s,
-        help=f"longest utterance before a forced split (default: {defaults.max_utterance_s})",
-    )
+    add_arguments(p, SegmenterOptions, suppress_defaults=True)
+    add_arguments(p, PipelineOptions, suppress_defaults=True)
     p.add_argument(
         "--events",
         action="store_true",
-        help='print JSON lines {"type": "partial"|"final", "start", "end", "text"} to stdout',
+        help='print JSON lines {"type": "partial"|"final"|"error"|"finished", …} to stdout',
     )
-    p.add_argument("--no-partials", action="store_true", help="do not decode partial text")
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """``livekr`` and its commands. Options of the window given before a command (``livekr
+    --model X transcribe …``) apply to the command unless the command repeats them."""
     parser = argparse.ArgumentParser(prog="livekr", description="Real-time Korean dictation.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
-    _add_model_options(parser, os.environ.get("LIVEKR_MODEL"))
-    parser.add_argument("--input-device", help="microphone index or name (see `livekr devices`)")
+    _add_model_options(parser, os.environ.get("LIVEKR_MODEL"), suppress=False)
+    add_arguments(parser, SessionOptions)
     parser.add_argument("--demo", metavar="AUDIO", help="play a file as if it were the microphone")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     t = sub.add_parser("transcribe", help="transcribe audio files through the streaming pipeline")
     t.add_argument("audio", nargs="+", help="WAV, FLAC, OGG or MP3 files")
-    _add_model_options(t, os.environ.get("LIVEKR_MODEL", DEFAULT_MODEL))
+    _add_model_options(t, os.environ.get("LIVEKR_MODEL", DEFAULT_MODEL), suppress=True)
     _add_stream_options(t)
     t.add_argument("--format", "-f", choices=FORMATS, help="output format (default: from -o, else txt)")
-    t.add_argument("-o", "--output", help="output file, or a folder for several inputs")
+    t.add_argument("-o", "--output",
+                   help="output file, - for stdout, or a folder (ending in /) for several inputs")
     t.add_argument("--realtime", action="store_true", help="play the files at real-time pace")
 
     li = sub.add_parser("listen", help="dictate from the microphone without a window (Ctrl-C ends)")
-    _add_model_options(li, os.environ.get("LIVEKR_MODEL", DEFAULT_MODEL))
+    _add_model_options(li, os.environ.get("LIVEKR_MODEL", DEFAULT_MODEL), suppress=True)
     _add_stream_options(li)
-    li.add_argument("--input-device", help="microphone index or name (see `livekr devices`)")
-    li.add_argument("-o", "--output", help="also save the transcript here when done")
+    add_arguments(li, SessionOptions, suppress_defaults=True)
+    li.add_argument("-o", "--output",
+                    help="also save the transcript here when done (and the kept audio beside it)")
 
     sub.add_parser("devices", help="list microphones")
     sub.add_parser("models", help="list checkpoints livekr can load")
@@ -178,14 +95,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _options(args: argparse.Namespace) -> tuple[SegmenterOptions, PipelineOptions]:
-    segmenter = SegmenterOptions(
-        end_silence_ms=args.end_silence_ms,
-        aggressiveness=args.vad_aggressiveness,
-        max_utterance_s=args.max_utterance_s,
-    )
-    realtime = getattr(args, "realtime", True)
-    partials = (args.events or realtime) and not args.no_partials
-    return segmenter, PipelineOptions(partials=partials)
+    segmenter = from_arguments(SegmenterOptions, args)
+    pipeline = from_arguments(PipelineOptions, args)
+    if not (args.events or getattr(args, "realtime", True)):  # nobody would see the partials
+        pipeline = replace(pipeline, partials=False)
+    return segmenter, pipeline
+
+
+def _model_ref(args: argparse.Namespace) -> str:
+    return str(args.model or os.environ.get("LIVEKR_MODEL") or DEFAULT_MODEL)
 
 
 def load_model(args: argparse.Namespace) -> Recognizer:
@@ -195,93 +113,131 @@ def load_model(args: argparse.Namespace) -> Recognizer:
     from livekr.recognizer import load_recognizer
 
     hf_logging.disable_progress_bar()
-    print(f"livekr: loading {args.model} …", file=sys.stderr, flush=True)
-    recognizer = load_recognizer(args.model, RecognizerOptions(device=args.device, dtype=args.dtype))
-    print(f"livekr: {args.model} on {recognizer.device_label}", file=sys.stderr, flush=True)
+    ref = _model_ref(args)
+    say(f"loading {ref} …")
+    recognizer = load_recognizer(ref, from_arguments(RecognizerOptions, args))
+    say(f"{ref} on {recognizer.device_label}")
     return recognizer
 
 
-def run_session(
-    source: AudioSource,
-    recognizer: Recognizer,
-    collector: SessionCollector,
-    args: argparse.Namespace,
-) -> None:
-    """Run one source through the pipeline until it ends (Ctrl-C stops and drains)."""
+def run_session(source: AudioSource, recognizer: Recognizer, session: TranscriptSession,
+                outputs: list, args: argparse.Namespace, interrupt: Interrupt) -> bool:
+    """Run one source through the pipeline into ``session`` until it ends or a signal stops
+    it; False when a second signal asked to leave before the session finished."""
     segmenter, pipeline = _options(args)
-    transcriber = StreamingTranscriber(source, recognizer, collector, segmenter, pipeline)
-    transcriber.run()
-    collector.transcript.model = recognizer.name
+    source = session.begin_run(source, recognizer.name)
+    sink = session_sink(session, *outputs)
+    transcriber = StreamingTranscriber(source, recognizer, sink, segmenter, pipeline)
+    return drive(transcriber, interrupt)
 
 
 def _output_path(args: argparse.Namespace, audio: Path, fmt: Format) -> Path | None:
-    if not args.output:
+    if not args.output or args.output == "-":
         return None
     out = Path(args.output)
-    if len(args.audio) > 1 or out.is_dir():
+    if len(args.audio) > 1 or out.is_dir() or args.output.endswith(("/", os.sep)):
         out.mkdir(parents=True, exist_ok=True)
         return out / f"{audio.stem}.{fmt}"
     return out
 
 
-def cmd_transcribe(args: argparse.Namespace) -> int:
-    fmt: Format = args.format or (format_for_path(args.output) if args.output else "txt")
+def deliver(transcript: Transcript, fmt: Format, out: Path | None) -> bool:
+    """Write the transcript to ``out`` (stdout when None); False when it could not be."""
+    text = render(transcript, fmt)
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return True
+    write_atomic(out, text)
+    say(f"wrote {out}")
+    return True
+
+
+def _open_sources(args: argparse.Namespace, printer: EventPrinter | None) -> tuple[list[FileSource], int]:
+    """Check every input before the model loads; unreadable ones are reported and skipped."""
     sources: list[FileSource] = []
     status = EXIT_OK
     for name in args.audio:
         try:
             sources.append(FileSource(name, realtime=args.realtime))
         except AudioError as e:
-            print(f"livekr: error: {e}", file=sys.stderr)
+            say(f"error: {e}")
+            if printer is not None:
+                printer.write({"type": "error", "kind": FailureKind.INPUT.value, "message": str(e),
+                               "source": name})
             status = EXIT_FAILED
+    return sources, status
+
+
+def cmd_transcribe(args: argparse.Namespace) -> int:
+    fmt: Format = args.format or (format_for_path(args.output) if args.output not in (None, "-") else "txt")
+    printer = EventPrinter(sys.stdout) if args.events else None
+    sources, status = _open_sources(args, printer)
     if not sources:
         return status
     recognizer = load_model(args)
-    printer = EventPrinter(sys.stdout) if args.events else None
-    for source in sources:
-        if printer is not None:
-            printer.source = str(source.path)
-        collector = SessionCollector(source.path.name, source.duration_s, printer)
-        run_session(source, recognizer, collector, args)
-        if collector.failures:
-            status = EXIT_FAILED
-        out = _output_path(args, source.path, fmt)
-        if out is not None:
-            write_atomic(out, render(collector.transcript, fmt))
-            print(f"livekr: wrote {out}", file=sys.stderr)
-        elif not args.events:
-            sys.stdout.write(render(collector.transcript, fmt))
-            sys.stdout.flush()
-    return status
+    with Interrupt() as interrupt:
+        for done, source in enumerate(sources):
+            if interrupt.requested:
+                say(f"stopped; not transcribed: {', '.join(str(s.path) for s in sources[done:])}")
+                break
+            if printer is not None:
+                printer.source = str(source.path)
+            session = TranscriptSession(SessionOptions(autosave=False), model=recognizer.name)
+            reporter = ConsoleReporter(source.path.name, source.duration_s)
+            finished = run_session(source, recognizer, session, [printer, reporter], args, interrupt)
+            if session.failures or not finished:
+                status = EXIT_FAILED
+            if not deliver_file(session.transcript, fmt, args, source.path, printer):
+                status = EXIT_FAILED
+            if not finished:
+                break
+    return interrupt.exit_code if interrupt.requested else status
+
+
+def deliver_file(transcript: Transcript, fmt: Format, args: argparse.Namespace, audio: Path,
+                 printer: EventPrinter | None) -> bool:
+    out = _output_path(args, audio, fmt)
+    if out is None and args.events and args.output != "-":
+        return True
+    return deliver(transcript, fmt, out)
 
 
 def cmd_listen(args: argparse.Namespace) -> int:
+    from livekr.journal import journal_dir
     from livekr.microphone import MicrophoneSource, list_input_devices, resolve_input_device
 
-    device = resolve_input_device(args.input_device, list_input_devices())  # fail before loading
+    options = from_arguments(SessionOptions, args)
+    if options.keep_audio and not args.output:
+        raise ValueError("--keep-audio needs -o FILE: the audio is saved beside the transcript")
+    device = resolve_input_device(options.input_device or None, list_input_devices())  # before loading
     source = MicrophoneSource(device.index)
     recognizer = load_model(args)
     printer = EventPrinter(sys.stdout) if args.events else None
-    collector = SessionCollector("microphone", None, printer)
-    if printer is None:
-        collector.forward = _print_finals
-    print("livekr: listening; press Ctrl-C to stop", file=sys.stderr, flush=True)
-    run_session(source, recognizer, collector, args)
+    reporter = ConsoleReporter("microphone", print_finals=printer is None)
+    session = TranscriptSession(options, journal_dir(), model=recognizer.name)
+    say("listening; press Ctrl-C to stop")
+    with Interrupt() as interrupt:
+        finished = run_session(source, recognizer, session, [printer, reporter], args, interrupt)
+    delivered = True
     if args.output:
-        write_atomic(args.output, render(collector.transcript, format_for_path(args.output)))
-        print(f"livekr: wrote {args.output}", file=sys.stderr)
-    return EXIT_FAILED if collector.failures else EXIT_OK
+        out = Path(args.output)
+        delivered = deliver(session.transcript, format_for_path(out), out)
+        if delivered and options.keep_audio:
+            audio = session.save(out)
+            if audio is not None:
+                say(f"wrote {audio}")
+    session.close(clean=finished and delivered)
+    if not finished:
+        return interrupt.exit_code
+    return EXIT_FAILED if session.failures or not delivered else EXIT_OK
 
 
-def _print_finals(event: PipelineEvent) -> None:
-    if isinstance(event, Final):
-        print(event.utterance.text, flush=True)
-
-
-def cmd_devices(args: argparse.Namespace) -> int:
-    from livekr.microphone import list_input_devices
-
-    devices = list_input_devices()
+def cmd_devices(args: argparse.Namespace, list_devices: Callable[[], list[InputDevice]] | None = None) -> int:
+    """List the microphones (``list_devices`` defaults to PortAudio's list)."""
+    if list_devices is None:
+        from livekr.microphone import list_input_devices as list_devices
+    devices = list_devices()
     if not devices:
         print("no input devices found: connect a microphone, or use `livekr --demo FILE`", file=sys.stderr)
         return EXIT_OK
@@ -306,7 +262,7 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_window(args: argparse.Namespace) -> int:
     from livekr.gui.app import run_app
 
-    return run_app(args.model, args.device, args.dtype, args.input_device, args.demo)
+    return run_app(args.model, from_arguments(RecognizerOptions, args), args.input_device or None, args.demo)
 
 
 COMMANDS = {
@@ -338,10 +294,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except (AudioError, ModelLoadError, ValueError) as e:
-        print(f"livekr: error: {e}", file=sys.stderr)
+        say(f"error: {e}")
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt:  # before a session took over the signals (e.g. while loading)
+        return 128 + 2
 
 
 if __name__ == "__main__":

@@ -1,12 +1,15 @@
 """Options for every stage of livekr, as frozen dataclasses.
 
 Stream time is counted in samples at ``SAMPLE_RATE``; durations in options carry their
-unit in the field name.
+unit in the field name. Each field is declared once with ``option()``: its help, range, command
+-line flag and settings-dialog label come from there (``livekr.options``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from livekr.options import option, validate
 
 SAMPLE_RATE = 16_000
 """The one rate livekr works at internally: every source resamples to it."""
@@ -28,62 +31,102 @@ class AudioOptions:
 class SegmenterOptions:
     """How the stream is cut into utterances."""
 
-    frame_ms: int = 30
-    """webrtcvad frame length: 10, 20 or 30 ms."""
-    aggressiveness: int = 2
-    """webrtcvad aggressiveness, 0 (keeps most audio as speech) to 3 (strictest)."""
-    pre_roll_ms: int = 300
-    """Audio kept before the first voiced frame so the first syllable is not cut."""
-    end_silence_ms: int = 700
-    """Unvoiced audio that ends an utterance; shorter pauses stay inside it."""
-    post_roll_ms: int = 200
-    """Audio kept after the last voiced frame (at most ``end_silence_ms``)."""
-    min_speech_ms: int = 240
-    """Voiced audio needed before an utterance counts as speech; shorter blips are dropped."""
-    max_utterance_s: float = 20.0
-    """An utterance longer than this is split at the quietest recent frame."""
-    split_search_s: float = 4.0
-    """How far back from the maximum length the quietest frame is searched for."""
+    frame_ms: int = option(30, "webrtcvad frame length in ms", choices=VAD_FRAME_MS_CHOICES, cli=False)
+    aggressiveness: int = option(
+        2, "voice detection strictness, 0 (keeps most audio as speech) to 3 (strictest)",
+        minimum=0, maximum=3, flag="--vad-aggressiveness", dialog="set_vad",
+    )
+    pre_roll_ms: int = option(
+        300, "audio kept before the first voiced frame so the first syllable is not cut",
+        minimum=0, maximum=2000, cli=False,
+    )
+    end_silence_ms: int = option(
+        700, "pause in ms that ends an utterance; shorter pauses stay inside it",
+        minimum=10, maximum=5000, dialog="set_end_silence",
+    )
+    post_roll_ms: int = option(
+        200, "audio kept after the last voiced frame (at most end_silence_ms)", minimum=0, maximum=2000,
+        cli=False,
+    )
+    min_speech_ms: int = option(
+        240, "voiced audio needed before an utterance counts as speech; shorter blips are dropped",
+        minimum=0, maximum=2000, cli=False,
+    )
+    max_utterance_s: float = option(
+        20.0, "longest utterance in s before it is split at the quietest recent frame",
+        minimum=1.0, maximum=120.0,
+    )
+    split_search_s: float = option(
+        4.0, "how far back from the maximum length the quietest frame is searched for, in s",
+        minimum=0.1, maximum=30.0, cli=False,
+    )
 
     def __post_init__(self) -> None:
-        if self.frame_ms not in VAD_FRAME_MS_CHOICES:
-            raise ValueError(f"frame_ms must be one of {VAD_FRAME_MS_CHOICES}, got {self.frame_ms}")
-        if not 0 <= self.aggressiveness <= 3:
-            raise ValueError(f"aggressiveness must be 0..3, got {self.aggressiveness}")
+        validate(self)
         if self.end_silence_ms < self.frame_ms:
             raise ValueError("end_silence_ms must be at least one frame long")
         if self.max_utterance_s <= self.split_search_s:
             raise ValueError("max_utterance_s must be longer than split_search_s")
 
 
+DEVICE_CHOICES = ("auto", "cpu", "cuda")
+DTYPE_CHOICES = ("auto", "fp32", "fp16", "bf16")
+
+
 @dataclass(frozen=True)
 class RecognizerOptions:
     """Where and how the model runs."""
 
-    device: str = "auto"
-    """"auto" (CUDA when present, else CPU), "cpu", "cuda" or "cuda:N"."""
-    dtype: str = "auto"
-    """"auto" (fp16 on CUDA, fp32 on CPU), "fp32", "fp16" or "bf16"."""
+    device: str = option(
+        "auto", "compute device: auto (CUDA when present, else CPU), cpu, cuda or cuda:N",
+        choices=DEVICE_CHOICES, pattern=r"cuda:\d+", dialog="set_device",
+    )
+    dtype: str = option(
+        "auto", "model precision: auto (fp16 on CUDA, fp32 on CPU), fp32, fp16 or bf16",
+        choices=DTYPE_CHOICES, dialog="set_dtype",
+    )
+
+    def __post_init__(self) -> None:
+        validate(self)
 
 
 @dataclass(frozen=True)
 class PipelineOptions:
     """How the streaming transcriber schedules work."""
 
-    partials: bool = True
-    """Decode partial text while speech continues."""
-    min_partial_interval_s: float = 0.25
-    """Partials are never requested more often than this (stream time)."""
-    partial_duty: float = 0.5
-    """Largest share of compute spent on partials: the interval grows with the expected
-    forward time of the utterance so far."""
-    partial_pause_ms: int = 150
-    """No partial is requested once the speaker has been silent this long: the utterance is
-    probably ending, and its final should not wait behind a partial."""
-    max_pending_finals: int = 4
-    """For sources that are not live, reading pauses while this many finals wait."""
-    stats_interval_s: float = 0.5
-    """How often (stream time) a stats event is sent."""
+    partials: bool = option(True, "decode provisional text while speech continues", dialog="set_partials")
+    min_partial_interval_s: float = option(
+        0.25, "partials are never requested more often than this (stream time, s)", minimum=0.01, cli=False
+    )
+    partial_duty: float = option(
+        0.5, "largest share of compute spent on partials: the interval grows with the expected "
+        "forward time of the utterance so far", minimum=0.05, maximum=1.0, cli=False,
+    )
+    partial_pause_ms: int = option(
+        150, "no partial is requested once the speaker has been silent this long (the final should "
+        "not wait behind a partial)", minimum=0, cli=False,
+    )
+    max_pending_finals: int = option(
+        4, "for sources that are not live, reading pauses while this many finals wait", minimum=1, cli=False
+    )
+    stats_interval_s: float = option(0.5, "how often (stream time, s) a stats event is sent", minimum=0.05,
+                                     cli=False)
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    """What a dictation session keeps besides the text."""
+
+    input_device: str = option("", "microphone index or name (see `livekr devices`); empty: the default")
+    keep_audio: bool = option(
+        False, "keep the session's audio and save it as FLAC beside the transcript", dialog="set_keep_audio"
+    )
+    autosave: bool = option(
+        True, "write every final to the autosave journal at once, so a crash loses nothing", cli=False
+    )
 
 
 DEFAULT_MODEL = "kresnik/wav2vec2-large-xlsr-korean"

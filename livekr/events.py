@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from livekr.transcript import Utterance
@@ -107,14 +108,31 @@ class Stats:
         }
 
 
+class FailureKind(str, Enum):
+    """What failed, so a display can offer the matching remedy without parsing the message."""
+
+    INPUT = "input"
+    """The audio source: no or lost microphone, missing PortAudio, an unreadable file."""
+    RECOGNITION = "recognition"
+    """The model failed on some audio (the rest of the session goes on)."""
+    JOURNAL = "journal"
+    """The autosave journal could not be written (the text is still in memory)."""
+    OUTPUT = "output"
+    """The transcript could not be written where asked (it was put somewhere safe)."""
+    INTERNAL = "internal"
+    """Anything else: a defect in livekr."""
+
+
 @dataclass(frozen=True)
 class Failure:
     """Something went wrong; what was transcribed before it is kept."""
 
     message: str
+    """One line for the user: what failed and what to do."""
+    kind: FailureKind = FailureKind.INTERNAL
 
     def to_dict(self) -> dict[str, Any]:
-        return {"type": "error", "message": self.message}
+        return {"type": "error", "kind": self.kind.value, "message": self.message}
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from livekr.config import SAMPLE_RATE, PipelineOptions, SegmenterOptions
 from livekr.events import (
     EventSink,
     Failure,
+    FailureKind,
     Final,
     Finished,
     LevelChanged,
@@ -161,10 +162,10 @@ class StreamingTranscriber:
                     self._handle(self.segmenter.feed(block))
                     self._after_block()
         except AudioError as e:
-            self._emit(Failure(str(e)))
+            self._emit(Failure(str(e), FailureKind.INPUT))
         except Exception as e:
             log.exception("reading audio failed")
-            self._emit(Failure(f"reading audio failed: {e}"))
+            self._emit(Failure(f"reading audio failed: {e}", FailureKind.INPUT))
         finally:
             try:
                 self._handle(self.segmenter.flush())
@@ -282,7 +283,8 @@ class StreamingTranscriber:
                 except Exception as e:
                     log.exception("recognition failed")
                     span = f"{job.start_sample / SAMPLE_RATE:.1f}-{job.end_sample / SAMPLE_RATE:.1f} s"
-                    self._emit(Failure(f"recognition failed for the audio at {span}: {e}"))
+                    message = f"recognition failed for the audio at {span}: {e}"
+                    self._emit(Failure(message, FailureKind.RECOGNITION))
         finally:
             self._emit(self.stats())
             self._emit(Finished(self._finals_emitted, self.segmenter.position / SAMPLE_RATE))

@@ -179,21 +179,18 @@ class DevicePlan:
 
 
 def plan_device(options: RecognizerOptions, cuda_available: bool, bf16_on_cuda: bool) -> DevicePlan:
-    """Choose device and dtype; degraded choices are logged as warnings, never silent."""
+    """Choose device and dtype (``options`` are valid: ``RecognizerOptions`` checks them);
+    degraded choices are logged as warnings, never silent."""
     device = options.device
     if device == "auto":
         device = "cuda" if cuda_available else "cpu"
     elif device.startswith("cuda") and not cuda_available:
         log.warning("CUDA was asked for but is not available; using the CPU")
         device = "cpu"
-    elif device != "cpu" and not device.startswith("cuda"):
-        raise ValueError(f"unknown device {options.device!r}; use auto, cpu, cuda or cuda:N")
     on_cuda = device.startswith("cuda")
     dtype = options.dtype
     if dtype == "auto":
         dtype = "fp16" if on_cuda else "fp32"
-    elif dtype not in ("fp32", "fp16", "bf16"):
-        raise ValueError(f"unknown dtype {options.dtype!r}; use auto, fp32, fp16 or bf16")
     if dtype == "fp16" and not on_cuda:
         log.warning("FP16 is not supported on the CPU; using FP32 instead")
         dtype = "fp32"

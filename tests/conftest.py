@@ -118,6 +118,8 @@ class ScriptedRecognizer:
         self.gate = gate
         self.fail_on = fail_on
         self.calls: list[int] = []
+        self.returned = 0
+        """Calls that have come back (with text or an error)."""
         self.entered = threading.Event()
         self._n = 0
         self._lock = threading.Lock()
@@ -130,6 +132,8 @@ class ScriptedRecognizer:
         self.entered.set()
         if self.gate is not None:
             self.gate.wait()
+        with self._lock:
+            self.returned += 1
         if self.fail_on is not None and n == self.fail_on:
             raise RuntimeError("scripted failure")
         text = self.texts[n % len(self.texts)]

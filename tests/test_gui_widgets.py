@@ -1,5 +1,5 @@
 """The window's parts on their own: transcript view, level meter, settings, menus, strings,
-the document timeline and the kept audio."""
+and Qt's signal emission."""
 
 from __future__ import annotations
 
@@ -9,22 +9,32 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile
 from PySide6.QtCore import QObject, QSettings, Signal
 from PySide6.QtGui import QTextCharFormat, QTextCursor
 
-from livekr.audio import ArraySource, AudioError
-from livekr.config import SAMPLE_RATE
+from livekr.audio import AudioError
+from livekr.config import (
+    PipelineOptions,
+    RecognizerOptions,
+    SegmenterOptions,
+    SessionOptions,
+)
 from livekr.gui import i18n
-from livekr.gui.document import Document
 from livekr.gui.level_meter import FLOOR_DB, LevelMeter, level_fraction
 from livekr.gui.menus import InputMenu, ModelMenu
 from livekr.gui.qtcompat import emit
-from livekr.gui.recording import AudioSpool, RecordingSource
-from livekr.gui.settings import AppSettings, SettingsDialog, load_settings, save_settings
+from livekr.gui.settings import (
+    GROUPS,
+    AppSettings,
+    SettingsDialog,
+    WindowOptions,
+    load_settings,
+    save_settings,
+)
 from livekr.gui.transcript_view import TranscriptView, clock
 from livekr.microphone import InputDevice
 from livekr.models import CheckpointInfo
+from livekr.options import declared
 from livekr.transcript import CharSpan, Utterance
 
 
@@ -129,29 +139,51 @@ def test_level_meter_peak_falls_back(qtbot) -> None:  # type: ignore[no-untyped-
 def test_settings_round_trip_and_bad_values(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     store = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     assert load_settings(store) == AppSettings()
-    chosen = AppSettings(end_silence_ms=900, vad_aggressiveness=3, partials=False, device="cpu",
-                         dtype="fp32", font_pt=22, caption_mode=True, input_device="USB Mic",
-                         keep_audio=True, language="ko")
+    chosen = AppSettings(
+        segmenter=SegmenterOptions(end_silence_ms=900, aggressiveness=3),
+        pipeline=PipelineOptions(partials=False),
+        recognizer=RecognizerOptions(device="cuda:1", dtype="fp32"),
+        session=SessionOptions(input_device="USB Mic", keep_audio=True),
+        window=WindowOptions(font_pt=22, caption_mode=True, language="ko"),
+    )
     save_settings(store, chosen)
     again = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     assert load_settings(again) == chosen
-    again.setValue("settings/device", "tpu")
-    again.setValue("settings/font_pt", "huge")
+    again.setValue("recognizer/device", "tpu")
+    again.setValue("window/font_pt", "huge")
+    again.setValue("segmenter/aggressiveness", 7)
     loaded = load_settings(again)
-    assert loaded.device == "auto" and loaded.font_pt == AppSettings().font_pt
-    seg = chosen.segmenter_options()
-    assert seg.end_silence_ms == 900 and seg.aggressiveness == 3
-    assert not chosen.pipeline_options().partials
+    assert loaded.recognizer.device == "auto" and loaded.recognizer.dtype == "fp32"
+    assert loaded.window.font_pt == WindowOptions().font_pt and loaded.window.caption_mode
+    assert loaded.segmenter.aggressiveness == SegmenterOptions().aggressiveness
+    assert loaded.segmenter.end_silence_ms == 900
 
 
-def test_settings_dialog_edits_a_copy(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_settings_dialog_has_a_field_per_declared_option_and_edits_a_copy(qtbot) -> None:  # type: ignore[no-untyped-def]
+    base = AppSettings()
+    dialog = SettingsDialog(base)
+    qtbot.addWidget(dialog)
+    shown = {(g, o.name) for g in GROUPS for o in declared(type(getattr(base, g))) if o.spec.dialog}
+    assert set(dialog.fields) == shown
+    assert ("segmenter", "end_silence_ms") in shown and ("window", "language") in shown
+    dialog.fields[("segmenter", "end_silence_ms")].setValue(1200)  # type: ignore[attr-defined]
+    dialog.fields[("window", "caption_mode")].setChecked(True)  # type: ignore[attr-defined]
+    dtype = dialog.fields[("recognizer", "dtype")]
+    dtype.setCurrentIndex(dtype.findData("bf16"))  # type: ignore[attr-defined]
+    values = dialog.values()
+    assert values.segmenter.end_silence_ms == 1200 and values.window.caption_mode
+    assert values.recognizer.dtype == "bf16" and base == AppSettings()
+
+
+def test_settings_dialog_refuses_a_value_no_option_accepts(qtbot) -> None:  # type: ignore[no-untyped-def]
     dialog = SettingsDialog(AppSettings())
     qtbot.addWidget(dialog)
-    dialog.end_silence.setValue(1200)
-    dialog.caption.setChecked(True)
-    dialog.dtype.setCurrentText("bf16")
-    values = dialog.values()
-    assert (values.end_silence_ms, values.caption_mode, values.dtype) == (1200, True, "bf16")
+    device = dialog.fields[("recognizer", "device")]
+    device.setEditText("cuda:0")  # type: ignore[attr-defined]
+    assert dialog.values().recognizer.device == "cuda:0"
+    device.setEditText("gpu")  # type: ignore[attr-defined]
+    dialog.accept()
+    assert dialog.result() != dialog.DialogCode.Accepted and "device" in dialog.problem.text()
 
 
 def test_string_table_is_complete() -> None:
@@ -205,38 +237,6 @@ def test_input_menu_lists_devices_and_explains_problems(qtbot) -> None:  # type:
     menu.refresh()
     assert "PortAudio" in problems[0]
     assert any("PortAudio" in a.toolTip() for a in menu.actions())
-
-
-def test_document_places_sessions_on_one_timeline(tmp_path: Path) -> None:
-    doc = Document(tmp_path / "journal")
-    doc.begin_session("m", keep_audio=False)
-    doc.add_final(utterance(0, "하나", start_s=1.0))
-    doc.end_session(5.0)
-    doc.begin_session("m", keep_audio=False)
-    second = doc.add_final(utterance(0, "둘", start_s=0.5))
-    assert (second.index, second.start_s) == (1, 5.5)
-    assert doc.dirty and doc.journal is not None and doc.journal.path.is_file()
-    doc.save(tmp_path / "t.txt")
-    assert not doc.dirty and (tmp_path / "t.txt").read_text(encoding="utf-8") == "하나\n둘\n"
-    journal = doc.journal.path
-    doc.clear()
-    assert doc.utterances == [] and not journal.exists() and doc.end_s == 0.0
-
-
-def test_recording_source_spools_what_it_reads(tmp_path: Path) -> None:
-    samples = (np.sin(np.arange(SAMPLE_RATE) / 10) * 0.5).astype(np.float32)
-    spool = AudioSpool(tmp_path / "a.pcm")
-    spool.pad_to(SAMPLE_RATE // 2)
-    source = RecordingSource(ArraySource(samples), spool)
-    source.start()
-    while (block := source.read(0.1)) is not None:
-        assert block.size
-    flac = spool.export_flac(tmp_path / "a.flac")
-    audio, rate = soundfile.read(flac, dtype="float32")
-    assert rate == SAMPLE_RATE and audio.size == SAMPLE_RATE * 3 // 2
-    assert np.abs(audio[SAMPLE_RATE // 2:] - samples).max() < 1e-3
-    spool.close()
-    assert not (tmp_path / "a.pcm").exists()
 
 
 class _Emitter(QObject):

@@ -16,9 +16,10 @@ from PySide6.QtCore import QSettings
 
 from livekr.audio import ArraySource, AudioError, AudioSource
 from livekr.config import SAMPLE_RATE
+from livekr.events import Final, Finished
 from livekr.gui.app import build_window, source_factory
 from livekr.gui.main_window import MainWindow
-from livekr.gui.settings import AppSettings, save_settings
+from livekr.gui.settings import GROUPS, AppSettings, save_settings
 from livekr.transcript import Transcript, from_json
 from tests.conftest import ScriptedRecognizer, silence
 
@@ -45,8 +46,8 @@ class ScriptedPrompter:
         self.asked.append("clear")
         return self.clear
 
-    def ask_unsaved(self, parent: object) -> str:
-        self.asked.append("unsaved")
+    def ask_unsaved(self, parent: object, saved_to: Path | None) -> str:
+        self.asked.append("unsaved" if saved_to is None else f"unsaved {saved_to.name}")
         return self.unsaved
 
     def save_path(self, parent: object, suggested: Path) -> Path | None:
@@ -164,9 +165,24 @@ def make_window(qtbot, isolated: Path) -> Iterator[WindowFactory]:  # type: igno
         window.deleteLater()
 
 
+def app_settings(**changes: object) -> AppSettings:
+    """``AppSettings`` with options changed by name, whatever group declares them."""
+    settings = AppSettings()
+    for name, value in changes.items():
+        group = next(g for g in GROUPS if hasattr(getattr(settings, g), name))
+        settings = settings.with_options(group, **{name: value})
+    return settings
+
+
+def finished(qtbot, window: MainWindow, timeout_ms: int = SESSION_TIMEOUT_MS):  # type: ignore[no-untyped-def]
+    """A ``waitSignal`` for the ``Finished`` event of the window's running session."""
+    return qtbot.waitSignal(window.dictation.pipeline_event, timeout=timeout_ms,
+                            check_params_cb=lambda event: isinstance(event, Finished))
+
+
 def run_session(qtbot, window: MainWindow) -> None:  # type: ignore[no-untyped-def]
     """Press Record and wait for the session (which ends with its source) to finish."""
-    with qtbot.waitSignal(window.dictation.finished, timeout=SESSION_TIMEOUT_MS):
+    with finished(qtbot, window):
         window.record_button.click()
 
 
@@ -178,7 +194,7 @@ def test_partial_shows_then_final_replaces_it(qtbot, make_window, speech) -> Non
     qtbot.waitUntil(lambda: window.view.partial_text() != "", timeout=SESSION_TIMEOUT_MS)
     assert window.view.committed_text() == ""
     assert window.view.toPlainText() == "안녕하세요 반갑습니다"  # grey partial, in place
-    with qtbot.waitSignal(window.dictation.finished, timeout=SESSION_TIMEOUT_MS):
+    with finished(qtbot, window):
         source.release.set()
     assert window.view.committed_text() == "안녕하세요 반갑습니다"
     assert window.view.partial_text() == ""
@@ -192,10 +208,10 @@ def test_stop_drains_the_utterance_in_progress(qtbot, make_window, speech) -> No
     window = make_window([source], ScriptedRecognizer(["가나다"]))
     window.record_button.click()
     qtbot.waitUntil(lambda: window.view.partial_text() != "", timeout=SESSION_TIMEOUT_MS)
-    assert window.dictation.document.utterances == []
-    with qtbot.waitSignal(window.dictation.finished, timeout=SESSION_TIMEOUT_MS):
+    assert window.dictation.session.utterances == []
+    with finished(qtbot, window):
         window.record_action.trigger()  # Stop (Ctrl+R / F5)
-    assert [u.text for u in window.dictation.document.utterances] == ["가나다"]
+    assert [u.text for u in window.dictation.session.utterances] == ["가나다"]
     assert window.view.committed_text() == "가나다"
     assert not window.dictation.running
 
@@ -204,12 +220,12 @@ def test_two_sessions_form_one_timeline_with_stats(qtbot, make_window, speech) -
     audio = speech(2)
     window = make_window([ArraySource(audio), ArraySource(audio)],
                          ScriptedRecognizer(["하나", "둘"]),
-                         settings=AppSettings(partials=False))
+                         settings=app_settings(partials=False))
     run_session(qtbot, window)
-    first = list(window.dictation.document.utterances)
+    first = list(window.dictation.session.utterances)
     assert len(first) == 2
     run_session(qtbot, window)
-    doc = window.dictation.document
+    doc = window.dictation.session
     assert len(doc.utterances) == 4
     assert [u.index for u in doc.utterances] == [0, 1, 2, 3]
     session_s = doc.end_s / 2
@@ -228,8 +244,8 @@ def test_level_meter_moves_while_the_model_is_busy(qtbot, make_window, speech) -
     qtbot.waitUntil(recognizer.entered.is_set, timeout=SESSION_TIMEOUT_MS)
     shown = window.meter.updates
     qtbot.waitUntil(lambda: window.meter.updates > shown + 10, timeout=SESSION_TIMEOUT_MS)
-    assert not gate.is_set()  # the worker is still inside its first forward pass
-    with qtbot.waitSignal(window.dictation.finished, timeout=SESSION_TIMEOUT_MS):
+    assert recognizer.returned == 0  # the worker is still inside its first forward pass
+    with finished(qtbot, window):
         gate.set()
         window.dictation.stop()
 
@@ -251,7 +267,7 @@ def test_failed_model_switch_keeps_the_old_model(qtbot, make_window, speech, tmp
 
 def test_device_lost_mid_session_keeps_the_transcript(qtbot, make_window, speech) -> None:
     window = make_window([FailingSource(speech(1))], ScriptedRecognizer(["남는다"]),
-                         settings=AppSettings(partials=False))
+                         settings=app_settings(partials=False))
     with qtbot.waitSignal(window.message_shown, timeout=SESSION_TIMEOUT_MS) as shown:
         run_session(qtbot, window)
     assert "unplugged" in shown.args[0]
@@ -277,7 +293,7 @@ def test_no_model_and_unopenable_source_explain_themselves(qtbot, make_window) -
 
 def test_recovery_after_a_kill(qtbot, make_window, speech, isolated) -> None:
     first = make_window([ArraySource(speech(2))], ScriptedRecognizer(["첫째", "둘째"]),
-                        settings=AppSettings(partials=False))
+                        settings=app_settings(partials=False))
     run_session(qtbot, first)
     journals = list((isolated / "state" / "journal").glob("*.jsonl"))
     assert len(journals) == 1
@@ -288,9 +304,9 @@ def test_recovery_after_a_kill(qtbot, make_window, speech, isolated) -> None:
     assert second.offer_recovery()
     assert prompter.asked == ["recover 2"]
     assert second.view.committed_text() == "첫째\n둘째"
-    assert second.dictation.document.dirty
+    assert second.dictation.session.dirty
     left = list((isolated / "state" / "journal").glob("*.jsonl"))
-    assert left == [second.dictation.document.journal.path]  # re-journaled, old one gone
+    assert left == [second.dictation.session.journal.path]  # re-journaled, old one gone
 
 
 def test_save_in_each_format_and_keep_audio(qtbot, make_window, speech, tmp_path) -> None:
@@ -299,21 +315,23 @@ def test_save_in_each_format_and_keep_audio(qtbot, make_window, speech, tmp_path
     out.mkdir()
     prompter = ScriptedPrompter(save_path=out / "talk.json")
     window = make_window([ArraySource(audio)], ScriptedRecognizer(["하나 둘", "셋"]),
-                         prompter=prompter, settings=AppSettings(partials=False, keep_audio=True))
+                         prompter=prompter, settings=app_settings(partials=False, keep_audio=True))
     run_session(qtbot, window)
     assert window.files.save_as()
     saved = from_json((out / "talk.json").read_text(encoding="utf-8"))
-    assert saved.utterances == window.dictation.document.utterances
+    assert saved.utterances == window.dictation.session.utterances
     info = soundfile.info(str(out / "talk.flac"))
     assert info.samplerate == SAMPLE_RATE
     assert abs(info.frames - audio.size) < SAMPLE_RATE // 10
     for fmt in ("txt", "srt", "vtt"):
         assert window.files.save_to(out / f"talk.{fmt}")
     assert (out / "talk.txt").read_text(encoding="utf-8") == "하나 둘\n셋\n"
-    assert "00:00:00,300 -->" in (out / "talk.srt").read_text(encoding="utf-8") or \
-        " --> " in (out / "talk.srt").read_text(encoding="utf-8")
+    first = window.dictation.session.utterances[0]
+    minutes, ms = divmod(round(first.start_s * 1000), 60_000)
+    stamp = f"{minutes // 60:02d}:{minutes % 60:02d}:{ms // 1000:02d},{ms % 1000:03d}"
+    assert f"1\n{stamp} --> " in (out / "talk.srt").read_text(encoding="utf-8")
     assert (out / "talk.vtt").read_text(encoding="utf-8").startswith("WEBVTT")
-    assert not window.dictation.document.dirty
+    assert not window.dictation.session.dirty
     window.close()  # saved: closes without asking
     assert "unsaved" not in prompter.asked
     assert not window.isVisible()
@@ -338,13 +356,13 @@ def test_closing_while_recording_drains_then_saves(qtbot, make_window, speech, t
 def test_clear_asks_and_model_info(qtbot, make_window, speech) -> None:
     prompter = ScriptedPrompter(clear=False)
     window = make_window([ArraySource(speech(1))], ScriptedRecognizer(["지울까"]),
-                         prompter=prompter, settings=AppSettings(partials=False))
+                         prompter=prompter, settings=app_settings(partials=False))
     run_session(qtbot, window)
     window.clear_action.trigger()
     assert window.view.committed_text() == "지울까"
     prompter.clear = True
     window.clear_action.trigger()
-    assert window.view.committed_text() == "" and window.dictation.document.utterances == []
+    assert window.view.committed_text() == "" and window.dictation.session.utterances == []
     window.show_model_info()
     assert prompter.asked[-1].startswith("info scripted")
 
@@ -357,8 +375,9 @@ def test_demo_with_a_tiny_real_checkpoint(qtbot, make_window, tiny_wav2vec2, spe
     soundfile.write(wav, clip, SAMPLE_RATE)
     window = make_window(make_source=source_factory(str(wav)), demo_name=wav.name)
     finals: list[object] = []
-    window.dictation.final.connect(finals.append)
-    with qtbot.waitSignal(window.dictation.finished, timeout=60_000):
+    window.dictation.pipeline_event.connect(
+        lambda event: finals.append(event) if isinstance(event, Final) else None)
+    with finished(qtbot, window, timeout_ms=60_000):
         window.dictation.load_model(str(tiny_wav2vec2))
     assert window.dictation.model_ref == str(tiny_wav2vec2)
     assert window.status.device.text() == "CPU fp32"
@@ -379,11 +398,11 @@ def test_switching_model_mid_session_drains_then_continues(qtbot, make_window, s
         return new
 
     window = make_window([source, ArraySource(speech(1))], old, load_model=load,
-                         settings=AppSettings(partials=True))
+                         settings=app_settings(partials=True))
     window.record_button.click()
     qtbot.waitUntil(lambda: window.view.partial_text() != "", timeout=SESSION_TIMEOUT_MS)
     window.choose_model("other/model")
-    qtbot.waitUntil(lambda: len(window.dictation.document.utterances) == 2
+    qtbot.waitUntil(lambda: len(window.dictation.session.utterances) == 2
                     and not window.dictation.running, timeout=SESSION_TIMEOUT_MS)
     assert loads == ["other/model"]
     assert window.dictation.recognizer is new
@@ -401,7 +420,7 @@ def test_cancelling_the_save_at_close_keeps_the_window(qtbot, make_window, speec
     qtbot.waitUntil(lambda: "unsaved" in prompter.asked, timeout=SESSION_TIMEOUT_MS)
     assert window.isVisible() and window.view.committed_text() == "남아 있기"
     assert window._close_progress is None and not window.dictation.running
-    assert window.dictation.document.journal is not None  # still autosaved
+    assert window.dictation.session.journal is not None  # still autosaved
 
 
 def test_settings_apply_and_a_new_device_reloads_the_model(qtbot, make_window) -> None:
@@ -413,13 +432,13 @@ def test_settings_apply_and_a_new_device_reloads_the_model(qtbot, make_window) -
 
     prompter = ScriptedPrompter()
     window = make_window([], ScriptedRecognizer(), prompter=prompter, load_model=load)
-    prompter.settings = AppSettings(device="cpu", caption_mode=True, font_pt=20)
+    prompter.settings = app_settings(device="cpu", caption_mode=True, font_pt=20)
     with qtbot.waitSignal(window.dictation.loading_finished, timeout=SESSION_TIMEOUT_MS):
         window.settings_action.trigger()
     assert loads == [("scripted", "cpu")]
     assert window.caption_action.isChecked()
     assert window.view.document().defaultFont().pointSize() >= 30  # caption size
     window.bigger_action.trigger()
-    assert window.settings.font_pt == 22
+    assert window.settings.window.font_pt == 22
     stored = QSettings(window.store.fileName(), QSettings.Format.IniFormat)
-    assert stored.value("settings/font_pt") in (22, "22")
+    assert stored.value("window/font_pt") in (22, "22")

@@ -368,8 +368,8 @@ def test_pre_roll_never_reaches_into_the_previous_utterance() -> None:
     ("kwargs", "message"),
     [
         ({"frame_ms": 25}, "frame_ms must be one of"),
-        ({"aggressiveness": 4}, "aggressiveness must be 0..3"),
-        ({"aggressiveness": -1}, "aggressiveness must be 0..3"),
+        ({"aggressiveness": 4}, "aggressiveness must be at most 3, got 4"),
+        ({"aggressiveness": -1}, "aggressiveness must be at least 0, got -1"),
         ({"frame_ms": 30, "end_silence_ms": 20}, "at least one frame"),
         ({"max_utterance_s": 4.0, "split_search_s": 4.0}, "longer than split_search_s"),
     ],

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,6 @@ from livekr.audio import AudioSource, FileSource
 from livekr.config import DEFAULT_MODEL, RecognizerOptions
 from livekr.gui.controller import Dictation, SourceFactory
 from livekr.gui.dialogs import DialogPrompter, Prompter
-from livekr.gui.document import Document
 from livekr.gui.i18n import set_language
 from livekr.gui.main_window import MainWindow
 from livekr.gui.model_loader import LoadFunction
@@ -23,6 +23,7 @@ from livekr.journal import journal_dir
 from livekr.microphone import InputDevice, MicrophoneSource, refresh_input_devices
 from livekr.models import list_checkpoints, recent_models
 from livekr.recognizer import Recognizer, load_recognizer
+from livekr.session import TranscriptSession
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +69,9 @@ def build_window(
 ) -> MainWindow:
     """The window with its controller; every device and model is passed in (tests use fakes)."""
     settings = load_settings(store)
-    set_language(settings.language)
-    document = Document(journal_folder or journal_dir())
-    dictation = Dictation(make_source, load_model, document, settings, recognizer=recognizer)
+    set_language(settings.window.language)
+    session = TranscriptSession(settings.session, journal_folder or journal_dir())
+    dictation = Dictation(make_source, load_model, session, settings, recognizer=recognizer)
     if input_device is not None:
         dictation.input_device = input_device
     if recognizer_override is not None:
@@ -78,13 +79,13 @@ def build_window(
     return MainWindow(dictation, store, prompter or DialogPrompter(), list_devices, demo_name)
 
 
-def run_app(model: str | None, device: str, dtype: str, input_device: str | None,
+def run_app(model: str | None, recognizer_override: RecognizerOptions, input_device: str | None,
             demo: str | None) -> int:
     """Show the dictation window and run Qt's event loop; returns the exit code.
 
-    ``model`` is a checkpoint folder or hub id (default: the last one used); ``device`` and
-    ``dtype`` other than "auto" override the saved settings for this run; ``demo`` plays a
-    WAV file through the live path as if it were the microphone.
+    ``model`` is a checkpoint folder or hub id (default: the last one used); device and dtype
+    of ``recognizer_override`` other than "auto" override the saved settings for this run;
+    ``demo`` plays a WAV file through the live path as if it were the microphone.
     """
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
@@ -95,7 +96,7 @@ def run_app(model: str | None, device: str, dtype: str, input_device: str | None
     window = build_window(
         store=store,
         make_source=source_factory(demo),
-        recognizer_override=RecognizerOptions(device=device, dtype=dtype),
+        recognizer_override=recognizer_override,
         input_device=input_device,
         demo_name=Path(demo).name if demo else "",
     )
@@ -108,4 +109,17 @@ def run_app(model: str | None, device: str, dtype: str, input_device: str | None
             window.dictation.load_model(ref)
 
     QTimer.singleShot(0, after_show)
-    return int(app.exec())
+    return leave(int(app.exec()), window)
+
+
+def leave(code: int, window: MainWindow) -> int:
+    """``code``, or, when a model load is still stuck in its thread (the user chose "Close
+    now"), end the process at once with ``code``: Qt aborts a process whose running QThread
+    is destroyed, and the load may never return. Everything worth keeping is written by then."""
+    if not window.dictation.loader.busy:
+        return code
+    log.warning("a model load was still running at exit; leaving without waiting for it")
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

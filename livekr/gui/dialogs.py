@@ -25,7 +25,9 @@ class Prompter(Protocol):
 
     def confirm_clear(self, parent: QWidget) -> bool: ...
 
-    def ask_unsaved(self, parent: QWidget) -> UnsavedAnswer: ...
+    def ask_unsaved(self, parent: QWidget, saved_to: Path | None) -> UnsavedAnswer:
+        """Save, discard or cancel; ``saved_to`` is the file the transcript was saved to before."""
+        ...
 
     def save_path(self, parent: QWidget, suggested: Path) -> Path | None: ...
 
@@ -56,9 +58,10 @@ class DialogPrompter:
         answer = QMessageBox.question(parent, tr("confirm_clear_title"), tr("confirm_clear"))
         return answer == _Button.Yes
 
-    def ask_unsaved(self, parent: QWidget) -> UnsavedAnswer:
+    def ask_unsaved(self, parent: QWidget, saved_to: Path | None) -> UnsavedAnswer:
+        text = tr("unsaved_file", name=saved_to.name) if saved_to is not None else tr("unsaved")
         answer = QMessageBox.question(
-            parent, tr("unsaved_title"), tr("unsaved"),
+            parent, tr("unsaved_title"), text,
             _Button.Save | _Button.Discard | _Button.Cancel, _Button.Save,
         )
         if answer == _Button.Save:

@@ -9,11 +9,12 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
+from livekr.gui.controller import Dictation
 from livekr.gui.dialogs import Prompter
-from livekr.gui.document import Document
 from livekr.gui.i18n import tr
 from livekr.gui.transcript_view import TranscriptView
 from livekr.journal import discard_unfinished, find_unfinished
+from livekr.session import TranscriptSession
 
 DEFAULT_NAME = "livekr-transcript.txt"
 
@@ -24,34 +25,34 @@ class FileActions(QObject):
     """Save / Save As / copy / clear / recovery for one window (GUI thread)."""
 
     def __init__(self, window: QWidget, view: TranscriptView, prompter: Prompter,
-                 document: Callable[[], Document], notice: Notify, error: Notify) -> None:
+                 dictation: Dictation, notice: Notify, error: Notify) -> None:
         super().__init__(window)
         self._window = window
         self._view = view
         self._prompter = prompter
-        self._document = document
+        self._dictation = dictation
         self._notice = notice
         self._error = error
 
     @property
-    def document(self) -> Document:
-        return self._document()
+    def session(self) -> TranscriptSession:
+        return self._dictation.session
 
     @Slot()
     def save(self) -> bool:
-        path = self.document.path
+        path = self.session.path
         return self.save_to(path) if path is not None else self.save_as()
 
     @Slot()
     def save_as(self) -> bool:
-        suggested = self.document.path or Path.home() / DEFAULT_NAME
+        suggested = self.session.path or Path.home() / DEFAULT_NAME
         path = self._prompter.save_path(self._window, suggested)
         return self.save_to(path) if path is not None else False
 
     def save_to(self, path: Path) -> bool:
         """Save to ``path`` (format from its extension, atomically); False on failure."""
         try:
-            audio = self.document.save(path)
+            audio = self.session.save(path)
         except (OSError, ValueError) as e:
             self._error(tr("save_failed", reason=e))
             return False
@@ -62,17 +63,17 @@ class FileActions(QObject):
 
     @Slot()
     def copy_all(self) -> None:
-        QGuiApplication.clipboard().setText(self.document.transcript.text)
+        QGuiApplication.clipboard().setText(self.session.transcript.text)
         self._notice(tr("copied"))
 
     @Slot()
     def clear(self) -> None:
-        doc = self.document
+        doc = self.session
         if not doc.utterances:
             return
         if doc.dirty and not self._prompter.confirm_clear(self._window):
             return
-        doc.clear()
+        self._dictation.clear()
         self._view.set_utterances([])
 
     def offer_recovery(self) -> bool:
@@ -80,7 +81,7 @@ class FileActions(QObject):
 
         Either way the abandoned journals are removed afterwards (recovered text is in this
         run's journal by then)."""
-        doc = self.document
+        doc = self.session
         found = find_unfinished(doc.journal_dir)
         if found is None:
             return False
@@ -96,13 +97,12 @@ class FileActions(QObject):
     def resolve_unsaved(self) -> bool:
         """Before closing: save or discard unsaved text; False if the user cancelled.
 
-        A transcript saved before is saved again to its file without asking."""
-        doc = self.document
+        A transcript saved before is not overwritten without asking: the question names its
+        file, and "save" writes there."""
+        doc = self.session
         if not (doc.dirty and doc.utterances):
             return True
-        if doc.path is not None:
-            return self.save_to(doc.path)
-        answer = self._prompter.ask_unsaved(self._window)
+        answer = self._prompter.ask_unsaved(self._window, doc.path)
         if answer == "save":
-            return self.save_as()
+            return self.save()
         return answer == "discard"

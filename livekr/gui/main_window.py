@@ -7,7 +7,6 @@ through a ``Prompter`` (dialogs.py) so tests answer them without modal dialogs.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from functools import partial
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livekr.events import Finished, Stats
+from livekr.events import Failure, FailureKind, Final, Finished, LevelChanged, Partial, PipelineEvent, Stats
 from livekr.gui.controller import Dictation
 from livekr.gui.dialogs import Prompter
 from livekr.gui.file_actions import FileActions
@@ -41,13 +40,18 @@ from livekr.gui.status import MessageBar, StatusPanel, model_label
 from livekr.gui.transcript_view import TranscriptView, clock
 from livekr.microphone import InputDevice, refresh_input_devices
 from livekr.models import card_lines, find_info, models_dir
-from livekr.transcript import Utterance
 
 STATUS_MESSAGE_MS = 6000
+FAILURE_HINTS = {
+    FailureKind.INPUT: "hint_input",
+    FailureKind.RECOGNITION: "hint_recognition",
+    FailureKind.JOURNAL: "hint_journal",
+}
+"""The remedy shown after a failure's message, by kind (i18n keys)."""
 
 
 class MainWindow(QMainWindow):
-    """The main window; ``dictation`` owns sessions, models and the document."""
+    """The main window; ``dictation`` owns runs, models and the transcript session."""
 
     message_shown = Signal(str)
     """Every message the window shows (errors in the bar, notices in the status bar)."""
@@ -73,8 +77,7 @@ class MainWindow(QMainWindow):
         self._close_progress: QProgressDialog | None = None
         self.setWindowTitle(tr("app_title") + (f" — demo: {demo_name}" if demo_name else ""))
         self._build_ui()
-        self.files = FileActions(self, self.view, prompter, lambda: dictation.document,
-                                 self.show_notice, self.show_error)
+        self.files = FileActions(self, self.view, prompter, dictation, self.show_notice, self.show_error)
         self._build_actions()
         self._build_menus(list_devices)
         self._connect_dictation()
@@ -162,7 +165,7 @@ class MainWindow(QMainWindow):
         self.model_menu.hub_id_requested.connect(self.enter_hub_id)
         self.model_menu.info_requested.connect(self.show_model_info)
         bar.addMenu(self.model_menu)
-        self.input_menu = InputMenu(list_devices, self, self.settings.input_device)
+        self.input_menu = InputMenu(list_devices, self, self.settings.session.input_device)
         self.input_menu.chosen.connect(self.choose_input)
         self.input_menu.problem.connect(self.show_error)
         bar.addMenu(self.input_menu)
@@ -173,13 +176,8 @@ class MainWindow(QMainWindow):
 
     def _connect_dictation(self) -> None:
         d = self.dictation
-        d.partial.connect(self.view.show_partial)
-        d.final.connect(self.on_dictation_final)
-        d.level.connect(self.on_dictation_level)
-        d.stats.connect(self.on_dictation_stats)
-        d.problem.connect(self.show_error)
+        d.pipeline_event.connect(self.on_dictation_event)
         d.running_changed.connect(self.on_dictation_running_changed)
-        d.finished.connect(self.on_dictation_finished)
         d.model_loading.connect(self.on_dictation_model_loading)
         d.model_ready.connect(self.on_dictation_model_ready)
         d.model_failed.connect(self.on_dictation_model_failed)
@@ -227,22 +225,28 @@ class MainWindow(QMainWindow):
             self.meter.reset()
 
     @Slot(object)
-    def on_dictation_final(self, utterance: Utterance) -> None:
-        self.view.add_final(utterance)
+    def on_dictation_event(self, event: PipelineEvent) -> None:
+        """Every pipeline event of the running session, on the transcript's timeline."""
+        if isinstance(event, Partial):
+            self.view.show_partial(event.text)
+        elif isinstance(event, Final):
+            self.view.add_final(event.utterance)
+        elif isinstance(event, LevelChanged):
+            self.meter.set_level(event.rms_db, event.speech)
+            self.clock_label.setText(clock(event.time_s))
+        elif isinstance(event, Stats):
+            self.status.show_stats(event)
+        elif isinstance(event, Failure):
+            self.show_failure(event)
+        elif isinstance(event, Finished):
+            self.view.show_partial("")
+            if self.demo_name and not self._closing:
+                self.show_notice(tr("demo_done"))
 
-    @Slot(float, bool, float)
-    def on_dictation_level(self, rms_db: float, speech: bool, time_s: float) -> None:
-        self.meter.set_level(rms_db, speech)
-        self.clock_label.setText(clock(time_s))
-
-    @Slot(object)
-    def on_dictation_stats(self, stats: Stats) -> None:
-        self.status.show_stats(stats)
-
-    @Slot(object)
-    def on_dictation_finished(self, event: Finished) -> None:
-        if self.demo_name and not self._closing:
-            self.show_notice(tr("demo_done"))
+    def show_failure(self, failure: Failure) -> None:
+        """The failure's message, with the remedy its kind calls for."""
+        hint = FAILURE_HINTS.get(failure.kind)
+        self.show_error(failure.message + (" " + tr(hint) if hint else ""))
 
     @Slot(str)
     def on_dictation_model_loading(self, ref: str) -> None:
@@ -308,7 +312,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def choose_input(self, name: str) -> None:
         self.dictation.input_device = name
-        self.update_settings(replace(self.settings, input_device=name))
+        self.update_settings(self.settings.with_options("session", input_device=name))
         self._show_source()
 
     def _show_source(self) -> None:
@@ -322,19 +326,18 @@ class MainWindow(QMainWindow):
     def update_settings(self, settings: AppSettings) -> None:
         """Persist and apply ``settings``; a new device or precision reloads the model."""
         old = self.settings
-        self.dictation.settings = settings
+        self.dictation.apply_settings(settings)
         save_settings(self.store, settings)
         self.apply_settings(settings)
-        reload = (old.device, old.dtype) != (settings.device, settings.dtype)
+        reload = old.recognizer != settings.recognizer
         if reload and self.dictation.model_ref and self.dictation.recognizer is not None:
             self.dictation.load_model(self.dictation.model_ref)
 
     def apply_settings(self, settings: AppSettings) -> None:
-        font_pt = settings.font_pt
-        if settings.caption_mode:
-            font_pt = max(font_pt, CAPTION_FONT_PT)
-        self.view.apply_style(font_pt, settings.caption_mode)
-        self.caption_action.setChecked(settings.caption_mode)
+        window = settings.window
+        font_pt = max(window.font_pt, CAPTION_FONT_PT) if window.caption_mode else window.font_pt
+        self.view.apply_style(font_pt, window.caption_mode)
+        self.caption_action.setChecked(window.caption_mode)
 
     @Slot()
     def edit_settings(self) -> None:
@@ -344,12 +347,12 @@ class MainWindow(QMainWindow):
 
     @Slot(bool)
     def set_caption_mode(self, on: bool) -> None:
-        self.update_settings(replace(self.settings, caption_mode=on))
+        self.update_settings(self.settings.with_options("window", caption_mode=on))
 
     def change_font(self, step_pt: int) -> None:
         """Larger (positive) or smaller text, within the allowed sizes."""
-        font_pt = min(MAX_FONT_PT, max(MIN_FONT_PT, self.settings.font_pt + step_pt))
-        self.update_settings(replace(self.settings, font_pt=font_pt))
+        font_pt = min(MAX_FONT_PT, max(MIN_FONT_PT, self.settings.window.font_pt + step_pt))
+        self.update_settings(self.settings.with_options("window", font_pt=font_pt))
 
     def offer_recovery(self) -> bool:
         """At start: offer the text of a session that did not end cleanly."""
@@ -399,4 +402,4 @@ class MainWindow(QMainWindow):
         self.store.setValue("window/geometry", self.saveGeometry())
         self.store.sync()
         # A forced close leaves the journal in place: the next start offers the text.
-        self.dictation.document.close(clean=not self._force_close)
+        self.dictation.session.close(clean=not self._force_close)

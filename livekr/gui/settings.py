@@ -1,8 +1,10 @@
-"""The window's settings: a frozen dataclass, stored in QSettings, edited in a dialog."""
+"""The window's settings: the option groups of ``livekr.config`` plus the window's own, stored
+in QSettings and edited in a dialog that is built from the options' declarations."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+import dataclasses
+from dataclasses import dataclass, field
 from typing import Any
 
 from PySide6.QtCore import QSettings
@@ -11,163 +13,166 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFormLayout,
+    QLabel,
     QSpinBox,
     QWidget,
 )
 
-from livekr.config import PipelineOptions, RecognizerOptions, SegmenterOptions
-from livekr.gui.i18n import tr
+from livekr.config import PipelineOptions, RecognizerOptions, SegmenterOptions, SessionOptions
+from livekr.gui.i18n import STRINGS, tr
+from livekr.options import DeclaredOption, declared, from_store, option, to_store, validate
 
-DEVICES = ("auto", "cpu", "cuda")
-DTYPES = ("auto", "fp32", "fp16", "bf16")
 MIN_FONT_PT, MAX_FONT_PT = 9, 48
 CAPTION_FONT_PT = 30
 """Caption mode never shows text smaller than this."""
+SPIN_LIMIT = 1_000_000
+"""Upper bound of a number field whose option has no maximum."""
+
+
+@dataclass(frozen=True)
+class WindowOptions:
+    """How the window looks."""
+
+    font_pt: int = option(16, "transcript font size in points", minimum=MIN_FONT_PT, maximum=MAX_FONT_PT,
+                          cli=False, dialog="set_font")
+    caption_mode: bool = option(False, "large, high-contrast text for reading from a distance", cli=False,
+                                dialog="set_caption")
+    language: str = option("", "interface language; empty follows the system", choices=("", "ko", "en"),
+                           choice_labels=("lang_auto", "한국어", "English"), cli=False, dialog="set_language")
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
+GROUPS = ("segmenter", "pipeline", "recognizer", "session", "window")
+"""The option groups of ``AppSettings``, in dialog order; each is also its settings-key prefix."""
 
 
 @dataclass(frozen=True)
 class AppSettings:
     """What the user chose; persisted between runs."""
 
-    end_silence_ms: int = SegmenterOptions.end_silence_ms
-    """Unvoiced time that ends an utterance."""
-    vad_aggressiveness: int = SegmenterOptions.aggressiveness
-    """webrtcvad 0 (keeps most audio) .. 3 (strictest)."""
-    partials: bool = True
-    """Show provisional text while speech continues."""
-    device: str = "auto"
-    """Compute device for the model: auto, cpu or cuda."""
-    dtype: str = "auto"
-    """auto, fp32, fp16 or bf16."""
-    font_pt: int = 16
-    """Transcript font size in points."""
-    caption_mode: bool = False
-    """Large, high-contrast text for reading from a distance."""
-    input_device: str = ""
-    """Microphone name; empty for the system default."""
-    keep_audio: bool = False
-    """Record the session audio and save it as FLAC beside the transcript."""
-    language: str = ""
-    """"ko", "en", or empty to follow the system locale."""
+    segmenter: SegmenterOptions = field(default_factory=SegmenterOptions)
+    pipeline: PipelineOptions = field(default_factory=PipelineOptions)
+    recognizer: RecognizerOptions = field(default_factory=RecognizerOptions)
+    session: SessionOptions = field(default_factory=SessionOptions)
+    window: WindowOptions = field(default_factory=WindowOptions)
 
-    def segmenter_options(self) -> SegmenterOptions:
-        end_silence = max(SegmenterOptions.frame_ms, self.end_silence_ms)
-        return SegmenterOptions(
-            aggressiveness=min(3, max(0, self.vad_aggressiveness)),
-            end_silence_ms=end_silence,
-            post_roll_ms=min(SegmenterOptions.post_roll_ms, end_silence),
-        )
-
-    def pipeline_options(self) -> PipelineOptions:
-        return PipelineOptions(partials=self.partials)
-
-    def recognizer_options(self) -> RecognizerOptions:
-        return RecognizerOptions(device=self.device, dtype=self.dtype)
-
-
-def _coerce(value: Any, default: Any) -> Any:
-    """QSettings returns strings from INI files; bring a value back to the default's type."""
-    if isinstance(default, bool):
-        if isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "yes", "on")
-        return bool(value)
-    if isinstance(default, int):
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            return default
-    return "" if value is None else str(value)
+    def with_options(self, group: str, **changes: Any) -> AppSettings:
+        """A copy with fields of one group changed, e.g. ``with_options("window", font_pt=20)``."""
+        return dataclasses.replace(self, **{group: dataclasses.replace(getattr(self, group), **changes)})
 
 
 def load_settings(store: QSettings) -> AppSettings:
-    """Read every field from ``store`` (group "settings"), with defaults for missing ones."""
-    defaults = AppSettings()
-    values = {}
-    store.beginGroup("settings")
-    try:
-        for f in fields(AppSettings):
-            default = getattr(defaults, f.name)
-            values[f.name] = _coerce(store.value(f.name, default), default)
-    finally:
-        store.endGroup()
-    loaded = AppSettings(**values)
-    if loaded.device not in DEVICES:
-        loaded = replace(loaded, device="auto")
-    if loaded.dtype not in DTYPES:
-        loaded = replace(loaded, dtype="auto")
-    return replace(loaded, font_pt=min(MAX_FONT_PT, max(MIN_FONT_PT, loaded.font_pt)))
+    """Every option from ``store``; missing or invalid values take their defaults."""
+    values = {key: store.value(key) for key in store.allKeys()}
+    return AppSettings(**{g: from_store(type(getattr(AppSettings(), g)), values, g) for g in GROUPS})
 
 
 def save_settings(store: QSettings, settings: AppSettings) -> None:
-    store.beginGroup("settings")
-    try:
-        for f in fields(AppSettings):
-            store.setValue(f.name, getattr(settings, f.name))
-    finally:
-        store.endGroup()
+    for group in GROUPS:
+        for key, value in to_store(getattr(settings, group), group).items():
+            store.setValue(key, value)
     store.sync()
 
 
 class SettingsDialog(QDialog):
-    """Edits an ``AppSettings``; ``values()`` returns the edited copy."""
+    """Edits an ``AppSettings``: one field per option declared with a ``dialog`` label;
+    ``values()`` returns the edited copy."""
 
     def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(tr("settings_title"))
         self._base = settings
+        self.fields: dict[tuple[str, str], QWidget] = {}
+        """The editor of each shown option, keyed by (group, option name)."""
         form = QFormLayout(self)
-        self.end_silence = QSpinBox(minimum=100, maximum=3000, singleStep=50)
-        self.end_silence.setValue(settings.end_silence_ms)
-        self.vad = QSpinBox(minimum=0, maximum=3)
-        self.vad.setValue(settings.vad_aggressiveness)
-        self.partials = QCheckBox(tr("set_partials"))
-        self.partials.setChecked(settings.partials)
-        self.device = _combo(DEVICES, settings.device)
-        self.dtype = _combo(DTYPES, settings.dtype)
-        self.font_pt = QSpinBox(minimum=MIN_FONT_PT, maximum=MAX_FONT_PT)
-        self.font_pt.setValue(settings.font_pt)
-        self.caption = QCheckBox(tr("set_caption"))
-        self.caption.setChecked(settings.caption_mode)
-        self.keep_audio = QCheckBox(tr("set_keep_audio"))
-        self.keep_audio.setChecked(settings.keep_audio)
-        self.language = QComboBox()
-        for code, label in (("", tr("lang_auto")), ("ko", "한국어"), ("en", "English")):
-            self.language.addItem(label, code)
-        self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
-        form.addRow(tr("set_end_silence"), self.end_silence)
-        form.addRow(tr("set_vad"), self.vad)
-        form.addRow(self.partials)
-        form.addRow(tr("set_device"), self.device)
-        form.addRow(tr("set_dtype"), self.dtype)
-        form.addRow(tr("set_font"), self.font_pt)
-        form.addRow(self.caption)
-        form.addRow(self.keep_audio)
-        form.addRow(tr("set_language"), self.language)
+        for group in GROUPS:
+            current = getattr(settings, group)
+            for opt in declared(type(current)):
+                if not opt.spec.dialog:
+                    continue
+                widget = _editor(opt, getattr(current, opt.name))
+                widget.setToolTip(opt.spec.help)
+                self.fields[(group, opt.name)] = widget
+                if isinstance(widget, QCheckBox):
+                    form.addRow(widget)
+                else:
+                    form.addRow(tr(opt.spec.dialog), widget)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #b3261e;")
+        self.problem.hide()
+        form.addRow(self.problem)
         form.addRow(buttons)
 
+    def accept(self) -> None:
+        """Close only with values every option accepts; otherwise say which one is wrong."""
+        try:
+            self.values()
+        except ValueError as e:
+            self.problem.setText(str(e))
+            self.problem.show()
+            return
+        super().accept()
+
     def values(self) -> AppSettings:
-        return replace(
-            self._base,
-            end_silence_ms=self.end_silence.value(),
-            vad_aggressiveness=self.vad.value(),
-            partials=self.partials.isChecked(),
-            device=self.device.currentText(),
-            dtype=self.dtype.currentText(),
-            font_pt=self.font_pt.value(),
-            caption_mode=self.caption.isChecked(),
-            keep_audio=self.keep_audio.isChecked(),
-            language=str(self.language.currentData() or ""),
-        )
+        """The edited settings; ``ValueError`` names an option whose value is not allowed."""
+        edited = self._base
+        for (group, name), widget in self.fields.items():
+            edited = edited.with_options(group, **{name: _value(widget)})
+        return edited
 
 
-def _combo(choices: tuple[str, ...], current: str) -> QComboBox:
-    box = QComboBox()
-    box.addItems(list(choices))
-    box.setCurrentIndex(max(0, box.findText(current)))
-    return box
+def _label(text: str) -> str:
+    return tr(text) if text in STRINGS else text
+
+
+def _editor(opt: DeclaredOption, value: Any) -> QWidget:
+    """The widget that edits ``opt``, showing ``value``."""
+    spec = opt.spec
+    if opt.type is bool:
+        box = QCheckBox(tr(spec.dialog))
+        box.setChecked(bool(value))
+        return box
+    if spec.choices:
+        combo = QComboBox()
+        labels = spec.choice_labels or tuple(str(c) for c in spec.choices)
+        for choice, label in zip(spec.choices, labels, strict=True):
+            combo.addItem(_label(label), choice)
+        combo.setEditable(bool(spec.pattern))
+        index = combo.findData(value)
+        if index >= 0:
+            combo.setCurrentIndex(index)
+        else:
+            combo.setEditText(str(value))
+        return combo
+    low = spec.minimum if spec.minimum is not None else 0
+    high = spec.maximum if spec.maximum is not None else SPIN_LIMIT
+    spin: QSpinBox | QDoubleSpinBox
+    if opt.type is int:
+        spin = QSpinBox(minimum=int(low), maximum=int(high))
+    else:
+        spin = QDoubleSpinBox(minimum=float(low), maximum=float(high), decimals=2)
+    spin.setValue(value)
+    return spin
+
+
+def _value(widget: QWidget) -> Any:
+    if isinstance(widget, QCheckBox):
+        return widget.isChecked()
+    if isinstance(widget, QComboBox):
+        data = widget.currentData()
+        text = widget.currentText().strip()
+        if widget.isEditable() and text != widget.itemText(widget.currentIndex()):
+            return text
+        return data
+    if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
+        return widget.value()
+    raise TypeError(f"no value for {type(widget).__name__}")

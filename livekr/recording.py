@@ -48,6 +48,17 @@ class AudioSpool:
         if missing > 0:
             self.write(np.zeros(missing, dtype=np.float32))
 
+    def restart(self) -> int:
+        """Drop everything spooled so far and go on from an empty file (any thread); returns
+        how many samples were dropped."""
+        with self._lock:
+            dropped = self.samples
+            if not self._file.closed:
+                self._file.flush()
+                self._file.truncate(0)
+            self.samples = 0
+        return dropped
+
     def export_flac(self, target: Path) -> Path:
         """Write everything spooled so far to ``target`` as FLAC (atomically); returns it."""
         with self._lock:
