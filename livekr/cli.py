@@ -236,7 +236,9 @@ def cmd_listen(args: argparse.Namespace) -> int:
 def cmd_devices(args: argparse.Namespace, list_devices: Callable[[], list[InputDevice]] | None = None) -> int:
     """List the microphones (``list_devices`` defaults to PortAudio's list)."""
     if list_devices is None:
-        from livekr.microphone import list_input_devices as list_devices
+        from livekr.microphone import list_input_devices
+
+        list_devices = list_input_devices
     devices = list_devices()
     if not devices:
         print("no input devices found: connect a microphone, or use `livekr --demo FILE`", file=sys.stderr)
