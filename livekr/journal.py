@@ -20,7 +20,7 @@ text from being lost:
 This module is the one callers import: it re-exports the folder functions
 (``livekr.journal_folder``); the file format is in ``livekr.journal_format``, the OS lock in
 ``livekr.journal_lock``.
-Qt-free, stdlib only.
+Qt-free; stdlib and platformdirs only.
 """
 
 from __future__ import annotations
