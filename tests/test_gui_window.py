@@ -297,7 +297,8 @@ def test_recovery_after_a_kill(qtbot, make_window, speech, isolated) -> None:
     run_session(qtbot, first)
     journals = list((isolated / "state" / "journal").glob("*.jsonl"))
     assert len(journals) == 1
-    first.hide()  # "killed": never closed, its journal is left behind
+    first.hide()  # "killed": never closed, its journal is left behind and its lock released
+    first.dictation.document.close(clean=False)
 
     prompter = ScriptedPrompter(recover=True)
     second = make_window([], ScriptedRecognizer(), prompter=prompter)
