@@ -37,9 +37,7 @@ from livekr.journal_folder import (
     DISCARDED_KEEP_DAYS,
     Abandoned,
     discard,
-    discard_unfinished,
     find_abandoned,
-    find_unfinished,
     journal_dir,
     list_discarded,
     move_with_spool,
@@ -61,7 +59,7 @@ from livekr.transcript import Transcript, Utterance
 
 __all__ = [
     "DISCARDED_KEEP_DAYS", "JOURNAL_VERSION", "Abandoned", "Journal", "JournalError",
-    "JournalInUse", "discard", "discard_unfinished", "find_abandoned", "find_unfinished",
+    "JournalInUse", "discard", "find_abandoned",
     "journal_dir", "list_discarded", "prune", "read_journal", "restore", "spool_path",
 ]
 

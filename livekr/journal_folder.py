@@ -225,23 +225,3 @@ def prune(directory: Path | None = None, *, now_s: float | None = None) -> list[
                 spool.unlink()
                 removed.append(spool)
     return removed
-
-
-def find_unfinished(directory: Path | None = None) -> Transcript | None:
-    """Transitional, for the window until it offers ``find_abandoned``'s list and adopts:
-    the text of the newest abandoned session that has some, or None."""
-    for item in find_abandoned(directory):
-        if item.transcript.utterances:
-            return item.transcript
-    return None
-
-
-def discard_unfinished(directory: Path | None = None, keep: Path | None = None) -> None:
-    """Transitional, for the window until it uses ``discard``: move every abandoned journal
-    but ``keep`` into ``discarded/`` (recoverable for ``DISCARDED_KEEP_DAYS``, not deleted)."""
-    for item in find_abandoned(directory):
-        if item.path != keep:
-            try:
-                discard(item.path)
-            except (JournalInUse, OSError) as e:
-                log.warning("cannot move the journal %s aside: %s", item.path, e)

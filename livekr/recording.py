@@ -48,13 +48,22 @@ class AudioSpool:
         if missing > 0:
             self.write(np.zeros(missing, dtype=np.float32))
 
-    def restart(self) -> int:
-        """Drop everything spooled so far and go on from an empty file (any thread); returns
-        how many samples were dropped."""
+    def restart(self, path: Path | None = None, remove: bool = True) -> int:
+        """Go on from an empty spool (any thread): ``path``, or this file emptied. The old file
+        is removed when ``remove``, else left closed for its owner. Returns how many samples
+        the old spool held."""
         with self._lock:
             dropped = self.samples
-            if not self._file.closed:
-                self._file.flush()
+            if path is None or path == self.path:
+                if not self._file.closed:
+                    self._file.flush()
+                    self._file.truncate(0)
+            else:
+                self._file.close()
+                if remove:
+                    self.path.unlink(missing_ok=True)
+                self.path = path
+                self._file = open(path, "ab")  # noqa: SIM115 (kept open for the session)
                 self._file.truncate(0)
             self.samples = 0
         return dropped

@@ -54,6 +54,8 @@ class TranscriptSession:
         """Every failure reported during this session, in order."""
         self._lock = threading.RLock()
         self._journal: Journal | None = None
+        self._journaled = 0
+        """How many of the utterances were handed to the journal (the rest catch up)."""
         self._running = False
         self._base_index = 0
         self._base_s = 0.0
@@ -88,17 +90,24 @@ class TranscriptSession:
             self._next_run_index = 0
             self._run_position_s = 0.0
             self._running = True
+            self._catch_up_journal()  # opened now, so the kept audio can live beside it
             if not self.options.keep_audio:
                 if self.spool is not None:  # no longer wanted: it would not cover this run
                     self.spool.close(remove=True)
                     self.spool = None
                 return source
             if self.spool is None:
-                fd, name = tempfile.mkstemp(prefix="livekr-audio-", suffix=".pcm")
-                os.close(fd)
-                self.spool = AudioSpool(Path(name))
+                self.spool = AudioSpool(self._new_spool_path())
             self.spool.pad_to(round(self._base_s * SAMPLE_RATE))
             return RecordingSource(source, self.spool)
+
+    def _new_spool_path(self) -> Path:
+        """Beside the journal (recovered with it after a crash), else a temporary file."""
+        if self._journal is not None:
+            return self._journal.spool_path
+        fd, name = tempfile.mkstemp(prefix="livekr-audio-", suffix=".pcm")
+        os.close(fd)
+        return Path(name)
 
     def handle(self, event: PipelineEvent) -> list[PipelineEvent]:
         """Keep what ``event`` carries; returns what a display should show for it (any thread).
@@ -135,19 +144,28 @@ class TranscriptSession:
         self.transcript.add(placed)
         self.dirty = True
         out: list[PipelineEvent] = [replace(event, utterance=placed)]
-        problem = self._journal_write(placed)
+        problem = self._catch_up_journal()
         if problem is not None:
             self.failures.append(problem)
             out.append(problem)
         return out
 
-    def _journal_write(self, utterance: Utterance) -> Failure | None:
-        if self.journal_dir is None or not self.options.autosave:
+    @property
+    def _journaling(self) -> bool:
+        return self.journal_dir is not None and self.options.autosave
+
+    def _catch_up_journal(self) -> Failure | None:
+        """Open the journal if there is none yet and hand it every utterance it lacks; a
+        failure is reported once per failing write and retried at the next final."""
+        if not self._journaling:
             return None
         try:
             if self._journal is None:
                 self._journal = Journal.open_new(self.journal_dir, self.transcript.model)
-            self._journal.append(utterance)
+                self._journaled = 0
+            while self._journaled < len(self.utterances):
+                self._journaled += 1  # handed over: a failed write stays pending in the journal
+                self._journal.append(self.utterances[self._journaled - 1])
         except OSError as e:
             log.warning("cannot write the autosave journal: %s", e)
             return Failure(f"autosave journal: {e}; the text is kept in memory, save it soon",
@@ -156,17 +174,27 @@ class TranscriptSession:
 
     # -- the transcript as a file --------------------------------------------------------
 
-    def recover(self, transcript: Transcript) -> None:
-        """Take over the utterances of an unfinished session (re-journaled at once)."""
+    def adopt(self, journal: Journal) -> None:
+        """Continue an unfinished session: its journal (from ``Journal.adopt``) becomes this
+        session's, with its text and its kept audio, which new runs extend. Only into an
+        empty session that is not running."""
         with self._lock:
-            for utterance in transcript.utterances:
-                self.transcript.add(utterance)
-                problem = self._journal_write(utterance)
-                if problem is not None:
-                    self.failures.append(problem)
-            if transcript.model and not self.transcript.model:
-                self.transcript.model = transcript.model
-            self.end_s = max([self.end_s, *(u.end_s for u in transcript.utterances)])
+            if self.utterances or self._running:
+                raise ValueError("an unfinished session can only be recovered into an empty transcript")
+            self._close_journal(clean=True)
+            if self.spool is not None:
+                self.spool.close(remove=True)
+                self.spool = None
+            recovered = journal.recovered
+            model = recovered.model or self.transcript.model
+            self.transcript = Transcript(list(recovered.utterances), model=model)
+            self._journal = journal
+            self._journaled = len(self.utterances)
+            audio_s = 0.0
+            if journal.spool_path.exists():
+                self.spool = AudioSpool(journal.spool_path)
+                audio_s = self.spool.samples / SAMPLE_RATE
+            self.end_s = max([audio_s, *(u.end_s for u in self.utterances)])
             self.dirty = bool(self.utterances)
 
     def save(self, path: Path) -> Path | None:
@@ -182,37 +210,57 @@ class TranscriptSession:
         return spool.export_flac(path.with_suffix(".flac"))
 
     def clear(self) -> None:
-        """Forget the text so far (the caller has confirmed); the journal is removed.
+        """Forget the text so far (the caller has confirmed). Its journal, with its kept
+        audio, is discarded: recoverable for a while, as "No" to a recovery offer is.
 
         During a run the timeline restarts at this moment: the next utterance starts near
         0 s with index 0, and the kept audio restarts here too, so audio and text still line
         up (any thread, like ``handle``)."""
         with self._lock:
-            self._close_journal(clean=True)
-            model = self.transcript.model
-            self.transcript = Transcript(model=model)
+            old_journal, self._journal = self._journal, None
+            self.transcript = Transcript(model=self.transcript.model)
+            self._journaled = 0
             self.path = None
             self.dirty = False
             self.end_s = 0.0
             if not self._running:
                 if self.spool is not None:
-                    self.spool.close(remove=True)
+                    self.spool.close(remove=old_journal is None)
                     self.spool = None
+                self._retire(old_journal)
                 return
+            self._catch_up_journal()
             run_samples = round(self._run_position_s * SAMPLE_RATE)
             if self.spool is not None:
-                run_samples = self.spool.restart() - round(self._base_s * SAMPLE_RATE)
+                run_samples = self.spool.restart(self._new_spool_path(), remove=old_journal is None)
+                run_samples -= round(self._base_s * SAMPLE_RATE)
+            self._retire(old_journal)
             self._base_s = -run_samples / SAMPLE_RATE
             self._base_index = -self._next_run_index
 
+    def _retire(self, journal: Journal | None) -> None:
+        """Discard ``journal`` (its spool closed already) into the recoverable folder."""
+        if journal is None or journal.closed:
+            return
+        try:
+            journal.discard()
+        except OSError as e:
+            log.warning("cannot move the cleared journal aside: %s", e)
+            journal.close(clean=False)
+
     def close(self, clean: bool = True) -> None:
-        """End the transcript: ``clean`` means saved or discarded, so the journal goes too;
-        otherwise it stays for recovery at the next start."""
+        """End the transcript. ``clean``: the user is done with it, so a saved transcript's
+        journal is removed and an unsaved one's is discarded (recoverable for a while); not
+        ``clean`` (a forced close): the journal stays, to be offered at the next start."""
         with self._lock:
-            self._close_journal(clean)
+            discard = clean and self.dirty and bool(self.utterances)
             if self.spool is not None:
-                self.spool.close(remove=True)
+                self.spool.close(remove=(clean and not discard) or self._journal is None)
                 self.spool = None
+            if discard and self._journal is not None:
+                self._retire(self._journal)
+                self._journal = None
+            self._close_journal(clean)
 
     def _close_journal(self, clean: bool) -> None:
         if self._journal is not None:

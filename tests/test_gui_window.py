@@ -20,6 +20,7 @@ from livekr.events import Final, Finished
 from livekr.gui.app import build_window, source_factory
 from livekr.gui.main_window import MainWindow
 from livekr.gui.settings import GROUPS, AppSettings, save_settings
+from livekr.journal import list_discarded, read_journal
 from livekr.transcript import Transcript, from_json
 from tests.conftest import ScriptedRecognizer, silence
 
@@ -291,23 +292,42 @@ def test_no_model_and_unopenable_source_explain_themselves(qtbot, make_window) -
     assert "no microphone" in window.message_bar.text()
 
 
-def test_recovery_after_a_kill(qtbot, make_window, speech, isolated) -> None:
+def test_recovery_after_a_kill_continues_the_old_journal(qtbot, make_window, speech, isolated) -> None:
     first = make_window([ArraySource(speech(2))], ScriptedRecognizer(["첫째", "둘째"]),
                         settings=app_settings(partials=False))
     run_session(qtbot, first)
     journals = list((isolated / "state" / "journal").glob("*.jsonl"))
     assert len(journals) == 1
-    first.hide()  # "killed": never closed, its journal is left behind and its lock released
-    first.dictation.document.close(clean=False)
+    first.hide()  # "killed": never closed; a real kill releases the journal's lock, as this does
+    first.dictation.session.close(clean=False)
 
     prompter = ScriptedPrompter(recover=True)
-    second = make_window([], ScriptedRecognizer(), prompter=prompter)
+    second = make_window([ArraySource(speech(1))], ScriptedRecognizer(["셋째"]), prompter=prompter,
+                         settings=app_settings(partials=False))
     assert second.offer_recovery()
     assert prompter.asked == ["recover 2"]
     assert second.view.committed_text() == "첫째\n둘째"
     assert second.dictation.session.dirty
-    left = list((isolated / "state" / "journal").glob("*.jsonl"))
-    assert left == [second.dictation.session.journal.path]  # re-journaled, old one gone
+    assert second.dictation.session.journal.path == journals[0]  # adopted: nothing copied
+    run_session(qtbot, second)
+    assert [u.text for u in read_journal(journals[0]).utterances] == ["첫째", "둘째", "셋째"]
+    assert [u.index for u in second.dictation.session.utterances] == [0, 1, 2]
+
+
+def test_no_to_recovery_keeps_the_text_recoverable_and_offers_the_next(
+        qtbot, make_window, speech, isolated) -> None:
+    for texts in (["오래된"], ["새로운"]):
+        window = make_window([ArraySource(speech(1))], ScriptedRecognizer(texts),
+                             settings=app_settings(partials=False))
+        run_session(qtbot, window)
+        window.hide()
+        window.dictation.session.close(clean=False)
+    prompter = ScriptedPrompter(recover=False)
+    third = make_window([], ScriptedRecognizer(), prompter=prompter)
+    assert not third.offer_recovery()
+    assert prompter.asked == ["recover 1", "recover 1"]  # both sessions, one after the other
+    discarded = list_discarded(isolated / "state" / "journal")
+    assert sorted(u.text for item in discarded for u in item.transcript.utterances) == ["새로운", "오래된"]
 
 
 def test_save_in_each_format_and_keep_audio(qtbot, make_window, speech, tmp_path) -> None:

@@ -17,10 +17,10 @@ import pytest
 from livekr.journal import (
     Journal,
     JournalError,
-    discard_unfinished,
+    discard,
     find_abandoned,
-    find_unfinished,
     journal_dir,
+    list_discarded,
     prune,
     read_journal,
 )
@@ -45,14 +45,14 @@ def test_clean_close_removes_and_unclean_close_keeps(tmp_path: Path) -> None:
     journal = Journal.open_new(tmp_path, model="m")
     journal.append(utt(0, "하나"))
     journal.close(clean=True)
-    assert not journal.path.exists() and find_unfinished(tmp_path) is None
+    assert not journal.path.exists() and find_abandoned(tmp_path) == []
     kept = Journal.open_new(tmp_path, model="m")
     kept.append(utt(0, "하나"))
     kept.append(utt(1, "둘"))
     kept.close(clean=False)
-    found = find_unfinished(tmp_path)
-    assert found is not None and found.model == "m"
-    assert found.utterances == [utt(0, "하나"), utt(1, "둘")]
+    [found] = find_abandoned(tmp_path)
+    assert found.transcript.model == "m" and found.path == kept.path
+    assert found.transcript.utterances == [utt(0, "하나"), utt(1, "둘")]
     with pytest.raises(ValueError):
         kept.append(utt(2, "셋"))
 
@@ -76,13 +76,14 @@ def test_empty_leftovers_are_removed_and_newest_is_offered(tmp_path: Path) -> No
     new.append(utt(0, "최근"))
     new.close(clean=False)
     os.utime(old.path, (1, 1))
-    found = find_unfinished(tmp_path)
-    assert found is not None and found.utterances[0].text == "최근"
+    found = find_abandoned(tmp_path)
+    assert [item.path for item in found] == [new.path, old.path]
+    assert found[0].transcript.utterances[0].text == "최근"
     assert not empty.path.exists()
-    discard_unfinished(tmp_path, keep=old.path)
-    assert old.path.exists() and not new.path.exists()
-    discard_unfinished(tmp_path)
-    assert find_unfinished(tmp_path) is None
+    discard(new.path)
+    assert [item.path for item in find_abandoned(tmp_path)] == [old.path]
+    discard(old.path)
+    assert find_abandoned(tmp_path) == [] and len(list_discarded(tmp_path)) == 2
 
 
 WRITER = """
@@ -102,13 +103,13 @@ def test_a_killed_writer_loses_nothing(tmp_path: Path) -> None:
                           stdout=subprocess.PIPE, text=True) as proc:
         try:
             assert proc.stdout is not None and proc.stdout.readline().strip() == "written"
-            assert find_unfinished(tmp_path) is None  # its writer is alive: not abandoned
+            assert find_abandoned(tmp_path) == []  # its writer is alive: not abandoned
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait()
-    found = find_unfinished(tmp_path)
-    assert found is not None and found.model == "killed"
-    assert [u.text for u in found.utterances] == ["문장 0", "문장 1", "문장 2"]
+    [found] = find_abandoned(tmp_path)
+    assert found.transcript.model == "killed"
+    assert [u.text for u in found.transcript.utterances] == ["문장 0", "문장 1", "문장 2"]
 
 
 class DiskFull:
@@ -189,9 +190,8 @@ def test_a_journal_of_a_newer_version_is_not_misread_and_kept(
     newer.write_text('{"journal": 99, "model": "m"}\n'
                      '{"index": 0, "start_s": 0, "end_s": 1, "text": "새 형식"}\n',
                      encoding="utf-8")
-    assert find_unfinished(tmp_path) is None
+    assert find_abandoned(tmp_path) == []
     assert "journal version 99 is newer than this livekr reads" in caplog.text
-    discard_unfinished(tmp_path)
     prune(tmp_path, now_s=time.time() + 365 * 86400)
     assert newer.exists()
     with pytest.raises(JournalError, match="update livekr"):
@@ -202,8 +202,7 @@ def test_a_journal_with_an_invalid_header_is_kept(
         tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     odd = tmp_path / "session-20240101-000000-0-0.jsonl"
     odd.write_text("not a header\n", encoding="utf-8")
-    assert find_unfinished(tmp_path) is None
-    discard_unfinished(tmp_path)
+    assert find_abandoned(tmp_path) == []
     prune(tmp_path, now_s=time.time() + 365 * 86400)
     assert odd.read_text(encoding="utf-8") == "not a header\n"
     assert "not a livekr journal header" in caplog.text

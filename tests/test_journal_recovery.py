@@ -19,9 +19,7 @@ from livekr.journal import (
     Journal,
     JournalInUse,
     discard,
-    discard_unfinished,
     find_abandoned,
-    find_unfinished,
     list_discarded,
     prune,
     read_journal,
@@ -59,19 +57,6 @@ def test_every_abandoned_session_is_offered_newest_first(tmp_path: Path) -> None
     assert [u.text for u in found[1].transcript.utterances] == ["예전 하나", "예전 둘"]
     assert found[0].started and found[0].modified_s > found[1].modified_s
     assert old.exists() and new.exists()  # looking changes nothing
-
-
-def test_clearing_the_other_sessions_deletes_none_of_their_text(tmp_path: Path) -> None:
-    old = abandoned_journal(tmp_path, ["예전"])
-    new = abandoned_journal(tmp_path, ["최근"])
-    os.utime(old, (1, 1))
-    transcript = find_unfinished(tmp_path)  # the window's flow before it lists them all
-    assert transcript is not None and transcript.utterances[0].text == "최근"
-    discard_unfinished(tmp_path)
-    left = sorted(tmp_path.rglob("session-*.jsonl"))
-    assert sorted(texts_of(path)[0] for path in left) == ["예전", "최근"]
-    assert sorted(item.path for item in list_discarded(tmp_path)) == left
-    assert not old.exists() and not new.exists()
 
 
 # A recovery run killed at a chosen step: after finding, after adopting, half-way through
@@ -146,14 +131,14 @@ def test_a_journal_whose_pid_now_belongs_to_another_program_is_offered(
     reused = tmp_path / f"session-20240101-000000-{other_program}-1.jsonl"
     reused.write_text("\n".join(lines), encoding="utf-8")
     path.unlink()
-    found = find_unfinished(tmp_path)
-    assert found is not None and found.utterances[0].text == "살아남은 글"
+    [found] = find_abandoned(tmp_path)
+    assert found.transcript.utterances[0].text == "살아남은 글"
 
 
 def test_a_journal_open_in_this_process_is_in_use(tmp_path: Path) -> None:
     journal = Journal.open_new(tmp_path)
     journal.append(utt(0, "쓰는 중"))
-    assert find_unfinished(tmp_path) is None and find_abandoned(tmp_path) == []
+    assert find_abandoned(tmp_path) == []
     with pytest.raises(JournalInUse):
         Journal.adopt(journal.path)
     with pytest.raises(JournalInUse):

@@ -67,7 +67,9 @@ def test_clear_during_a_run_restarts_the_timeline_and_the_kept_audio(tmp_path: P
     journal = session.journal
     assert journal is not None
     session.clear()
-    assert session.utterances == [] and not journal.path.exists()
+    assert session.utterances == [] and journal.path.parent.name == "discarded"
+    assert [u.text for u in read_journal(journal.path).utterances] == ["지울 말"]  # recoverable
+    assert journal.spool_path.stat().st_size == 2 * 2 * SAMPLE_RATE  # with its 2 s of audio
     read_all(source, 2.0)
     [kept] = session.handle(final(1, "남을 말", 2.5, 3.5))
     session.handle(Finished(2, 4.0))

@@ -13,7 +13,7 @@ from livekr.gui.controller import Dictation
 from livekr.gui.dialogs import Prompter
 from livekr.gui.i18n import tr
 from livekr.gui.transcript_view import TranscriptView
-from livekr.journal import discard_unfinished, find_unfinished
+from livekr.journal import Journal, JournalError, discard, find_abandoned, prune
 from livekr.session import TranscriptSession
 
 DEFAULT_NAME = "livekr-transcript.txt"
@@ -77,22 +77,27 @@ class FileActions(QObject):
         self._view.set_utterances([])
 
     def offer_recovery(self) -> bool:
-        """Offer the text of a session that did not end cleanly; True if it was recovered.
+        """Offer the sessions that did not end cleanly, newest first; True if one was recovered.
 
-        Either way the abandoned journals are removed afterwards (recovered text is in this
-        run's journal by then)."""
-        doc = self.session
-        found = find_unfinished(doc.journal_dir)
-        if found is None:
+        "Yes" continues that session (its journal and kept audio become this window's); the
+        others wait for the next start. "No" moves it aside, recoverable for a while."""
+        session = self.session
+        if session.journal_dir is None or session.utterances:
             return False
-        accepted = self._prompter.offer_recovery(self._window, found)
-        if accepted:
-            doc.recover(found)
-            self._view.set_utterances(doc.utterances)
-            self._notice(tr("recovered", count=len(found.utterances)))
-        keep = doc.journal.path if doc.journal is not None else None
-        discard_unfinished(doc.journal_dir, keep=keep)
-        return accepted
+        prune(session.journal_dir)
+        for item in find_abandoned(session.journal_dir):
+            if not self._prompter.offer_recovery(self._window, item.transcript):
+                discard(item.path)
+                continue
+            try:
+                session.adopt(Journal.adopt(item.path))
+            except (OSError, JournalError, ValueError) as e:  # e.g. taken by another livekr meanwhile
+                self._error(tr("recover_failed", reason=e))
+                continue
+            self._view.set_utterances(session.utterances)
+            self._notice(tr("recovered", count=len(session.utterances)))
+            return True
+        return False
 
     def resolve_unsaved(self) -> bool:
         """Before closing: save or discard unsaved text; False if the user cancelled.

@@ -73,6 +73,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "recover": ("지난번에 저장하지 못한 받아쓰기({count}개 문장)가 있습니다. 복구할까요?",
                 "livekr did not close cleanly last time; recover its transcript "
                 "({count} utterances)?"),
+    "recover_failed": ("복구하지 못했습니다: {reason}", "Could not recover the session: {reason}"),
     "recovered": ("이전 세션을 복구했습니다 ({count}개 문장).",
                   "Recovered the last session ({count} utterances)."),
     "closing": ("남은 음성을 처리하고 닫는 중…", "Finishing the transcript before closing…"),
