@@ -89,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     li.add_argument("-o", "--output",
                     help="also save the transcript here when done (and the kept audio beside it)")
 
+    r = sub.add_parser("recover", help="list, save or set aside sessions that did not end cleanly")
+    r.add_argument("number", nargs="?", type=int, help="the session to act on, as listed (1 = newest)")
+    r.add_argument("-o", "--output", help="save it here (format from the extension) and end it")
+    r.add_argument("-f", "--format", choices=FORMATS, help="format when printing it to stdout")
+    r.add_argument("--discard", action="store_true", help="move it aside (recoverable for a while)")
+
     sub.add_parser("devices", help="list microphones")
     sub.add_parser("models", help="list checkpoints livekr can load")
     return parser
@@ -203,34 +209,86 @@ def deliver_file(transcript: Transcript, fmt: Format, args: argparse.Namespace, 
     return deliver(transcript, fmt, out)
 
 
-def cmd_listen(args: argparse.Namespace) -> int:
-    from livekr.journal import journal_dir
+def open_microphone(device_spec: str) -> AudioSource:
+    """The microphone named by ``device_spec`` ("" for the default); fails before any model loads."""
     from livekr.microphone import MicrophoneSource, list_input_devices, resolve_input_device
+
+    device = resolve_input_device(device_spec or None, list_input_devices())
+    return MicrophoneSource(device.index)
+
+
+def cmd_listen(args: argparse.Namespace, open_source: Callable[[str], AudioSource] = open_microphone) -> int:
+    """Dictation from the microphone (``open_source``) until it ends or a stop signal; every
+    final goes to the autosave journal at once, so a crash or a kill loses nothing."""
+    from livekr.journal import find_abandoned, journal_dir
 
     options = from_arguments(SessionOptions, args)
     if options.keep_audio and not args.output:
         raise ValueError("--keep-audio needs -o FILE: the audio is saved beside the transcript")
-    device = resolve_input_device(options.input_device or None, list_input_devices())  # before loading
-    source = MicrophoneSource(device.index)
+    source = open_source(options.input_device)
     recognizer = load_model(args)
     printer = EventPrinter(sys.stdout) if args.events else None
     reporter = ConsoleReporter("microphone", print_finals=printer is None)
-    session = TranscriptSession(options, journal_dir(), model=recognizer.name)
+    folder = journal_dir()
+    earlier = len(find_abandoned(folder))
+    if earlier:
+        say(f"{earlier} unfinished session(s) from earlier runs: `livekr recover` lists them")
+    session = TranscriptSession(options, folder, model=recognizer.name)
     say("listening; press Ctrl-C to stop")
     with Interrupt() as interrupt:
         finished = run_session(source, recognizer, session, [printer, reporter], args, interrupt)
-    delivered = True
-    if args.output:
-        out = Path(args.output)
-        delivered = deliver(session.transcript, format_for_path(out), out)
-        if delivered and options.keep_audio:
-            audio = session.save(out)
-            if audio is not None:
-                say(f"wrote {audio}")
-    session.close(clean=finished and delivered)
+    saved = save_session(session, Path(args.output)) if args.output else True
+    if not finished:
+        say("stopped at once; the transcript so far stays in the autosave journal (`livekr recover`)")
+    session.close(clean=finished and saved)
     if not finished:
         return interrupt.exit_code
-    return EXIT_FAILED if session.failures or not delivered else EXIT_OK
+    # A stop signal is how listening ends: with everything decoded and saved, that is success.
+    return EXIT_FAILED if session.failures or not saved else EXIT_OK
+
+
+def save_session(session: TranscriptSession, out: Path) -> bool:
+    """Save the session's transcript (and kept audio) to ``out``; False, said, when it could not."""
+    try:
+        audio = session.save(out)
+    except (OSError, ValueError) as e:
+        say(f"error: cannot write {out}: {e}")
+        return False
+    say(f"wrote {out}" + (f" and {audio}" if audio is not None else ""))
+    return True
+
+
+def cmd_recover(args: argparse.Namespace) -> int:
+    """List the sessions that did not end cleanly; save one (which ends it) or move it aside."""
+    from livekr.journal import DISCARDED_KEEP_DAYS, Journal, discard, find_abandoned, journal_dir, prune
+
+    folder = journal_dir()
+    prune(folder)
+    found = find_abandoned(folder)
+    if args.number is None:
+        if not found:
+            say("no unfinished sessions")
+        for n, item in enumerate(found, start=1):
+            count = len(item.transcript.utterances)
+            audio = "with audio  " if item.audio is not None else ""
+            print(f"{n}  {item.started or '?'}  {count} utterance{'' if count == 1 else 's'}  {audio}"
+                  f"{item.transcript.model}")
+        return EXIT_OK
+    if not 1 <= args.number <= len(found):
+        raise ValueError(f"there is no unfinished session {args.number}; `livekr recover` lists them")
+    item = found[args.number - 1]
+    if args.discard:
+        discard(item.path)
+        say(f"moved session {args.number} aside; it stays recoverable for {DISCARDED_KEEP_DAYS} days")
+        return EXIT_OK
+    if not args.output:
+        sys.stdout.write(render(item.transcript, args.format or "txt"))
+        return EXIT_OK
+    session = TranscriptSession(SessionOptions(keep_audio=True), folder)
+    session.adopt(Journal.adopt(item.path))
+    saved = save_session(session, Path(args.output))
+    session.close(clean=saved)  # saved: the journal is done; else it stays to be offered again
+    return EXIT_OK if saved else EXIT_FAILED
 
 
 def cmd_devices(args: argparse.Namespace, list_devices: Callable[[], list[InputDevice]] | None = None) -> int:
@@ -270,6 +328,7 @@ def cmd_window(args: argparse.Namespace) -> int:
 COMMANDS = {
     "transcribe": cmd_transcribe,
     "listen": cmd_listen,
+    "recover": cmd_recover,
     "devices": cmd_devices,
     "models": cmd_models,
     None: cmd_window,
