@@ -463,3 +463,76 @@ def test_settings_apply_and_a_new_device_reloads_the_model(qtbot, make_window) -
     assert window.settings.window.font_pt == 22
     stored = QSettings(window.store.fileName(), QSettings.Format.IniFormat)
     assert stored.value("window/font_pt") in (22, "22")
+
+
+def test_a_model_load_ending_while_a_stopped_session_drains_does_not_restart_it(
+        qtbot, make_window, speech) -> None:  # type: ignore[no-untyped-def]
+    gate = threading.Event()
+    old, new = ScriptedRecognizer(["끝"], gate=gate), ScriptedRecognizer(["새"])
+    sources: list[AudioSource] = [ArraySource(speech(1), realtime=True)]
+    window = make_window(sources, old, load_model=lambda ref, options: new)
+    window.record_button.click()
+    qtbot.waitUntil(old.entered.is_set, timeout=SESSION_TIMEOUT_MS)  # the worker is held
+    window.record_button.click()  # Stop: the session drains
+    assert window.dictation.stopping
+    with qtbot.waitSignal(window.dictation.model_ready, timeout=SESSION_TIMEOUT_MS):
+        window.choose_model("other/model")
+    with qtbot.waitSignal(window.dictation.idle, timeout=SESSION_TIMEOUT_MS):
+        gate.set()
+    assert not window.dictation.running and window.record_button.text() == "● Record"
+    assert window.dictation.recognizer is new
+
+
+def test_closing_asks_before_overwriting_a_file_saved_earlier(qtbot, make_window, speech,
+                                                              tmp_path) -> None:  # type: ignore[no-untyped-def]
+    target = tmp_path / "talk.txt"
+    prompter = ScriptedPrompter(save_path=target, unsaved="discard")
+    window = make_window([ArraySource(speech(1)), ArraySource(speech(1))],
+                         ScriptedRecognizer(["처음", "나중"]), prompter=prompter,
+                         settings=app_settings(partials=False))
+    run_session(qtbot, window)
+    assert window.files.save_as() and target.read_text(encoding="utf-8") == "처음\n"
+    run_session(qtbot, window)
+    window.close()
+    assert "unsaved talk.txt" in prompter.asked  # the question names the file
+    assert target.read_text(encoding="utf-8") == "처음\n"  # "discard": the file is as saved
+    assert not window.isVisible()
+
+
+STUCK_LOAD = """
+import sys, threading
+from pathlib import Path
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+from livekr.gui.app import build_window, leave
+
+app = QApplication([])
+never = threading.Event()
+folder = Path(sys.argv[1])
+window = build_window(store=QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat),
+                      make_source=lambda device: None, load_model=lambda ref, options: never.wait(),
+                      list_devices=lambda: [], journal_folder=folder / "journal")
+window.show()
+window.dictation.load_model("stuck/model")
+
+def close_now():
+    window.close()  # waits for the load ...
+    window._close_progress.canceled.emit()  # ... until the user picks "Close now"
+
+QTimer.singleShot(0, close_now)
+sys.exit(leave(app.exec(), window))
+"""
+
+
+def test_close_now_during_a_stuck_model_load_exits_cleanly(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", STUCK_LOAD, str(tmp_path)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "a model load was still running" in proc.stderr
