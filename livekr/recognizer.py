@@ -1,17 +1,15 @@
-"""Speech recognition with a CTC checkpoint: loading, device choice and greedy decoding.
+"""Speech recognition with a CTC checkpoint: loading, checking and device choice.
 
-The decoding and the ``Recognizer`` interface need only numpy; torch and transformers are
-imported when a checkpoint is loaded, so the rest of livekr can be used and tested
-without them.
+Decoding is ``livekr.ctc``'s (numpy only). The ``Recognizer`` interface needs only numpy;
+torch and transformers are imported when a checkpoint is loaded, so the rest of livekr can
+be used and tested without them.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import socket
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,14 +18,13 @@ from urllib.parse import urlparse
 import numpy as np
 
 from livekr.config import SAMPLE_RATE, RecognizerOptions
-from livekr.text import WORD_DELIMITER, compose_units
+from livekr.ctc import TokenTable, mean_confidence
 from livekr.transcript import CharSpan
 
 log = logging.getLogger(__name__)
 
 MIN_AUDIO_SAMPLES = SAMPLE_RATE // 10
 """Shorter audio is padded with silence: the feature encoder needs a few frames."""
-CARD_NAME = "livekr.json"
 
 
 class ModelLoadError(Exception):
@@ -58,113 +55,6 @@ class Recognizer(Protocol):
     device_label: str
 
     def recognize(self, audio: np.ndarray) -> Recognition: ...
-
-
-def best_path(log_probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(best id, its probability) per frame of (frames, vocab) log-posteriors."""
-    ids = np.argmax(log_probs, axis=1)
-    return ids, np.exp(log_probs[np.arange(ids.size), ids])
-
-
-def greedy_decode(
-    log_probs: np.ndarray,
-    id_to_token: Sequence[str],
-    blank_id: int,
-    frame_s: float,
-    skip_ids: frozenset[int] = frozenset(),
-    word_delimiter: str = WORD_DELIMITER,
-) -> tuple[str, tuple[CharSpan, ...]]:
-    """Best-path CTC decoding of (frames, vocab) log-posteriors; see ``collapse``."""
-    if log_probs.ndim != 2 or log_probs.shape[0] == 0:
-        return "", ()
-    ids, probs = best_path(log_probs)
-    return collapse(ids, probs, id_to_token, blank_id, frame_s, skip_ids, word_delimiter)
-
-
-def collapse(
-    ids: np.ndarray,
-    probs: np.ndarray | None,
-    id_to_token: Sequence[str],
-    blank_id: int,
-    frame_s: float,
-    skip_ids: frozenset[int] = frozenset(),
-    word_delimiter: str = WORD_DELIMITER,
-) -> tuple[str, tuple[CharSpan, ...]]:
-    """Text with per-character times and confidences from the best id of each frame.
-
-    Repeated ids collapse; ``blank_id``, negative ids (padding) and ``skip_ids`` (unknown
-    and other special tokens) are dropped; the word delimiter becomes a space; conjoining
-    jamo are composed into syllables (a syllable spans the frames of its jamo and takes
-    their lowest confidence). Times are seconds from the audio start; without ``probs``
-    every confidence is 1.
-    """
-    if ids.size == 0:
-        return "", ()
-    change = np.flatnonzero(np.diff(ids)) + 1
-    starts = np.concatenate(([0], change))
-    ends = np.concatenate((change, [ids.size]))
-    units: list[str] = []
-    spans: list[tuple[int, int, float]] = []
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        token_id = int(ids[start])
-        if token_id == blank_id or token_id < 0 or token_id in skip_ids:
-            continue
-        token = id_to_token[token_id]
-        conf = 1.0 if probs is None else float(probs[start:end].mean())
-        for ch in " " if token == word_delimiter else token:
-            units.append(ch)
-            spans.append((start, end, conf))
-    text_chars: list[str] = []
-    chars: list[CharSpan] = []
-    for ch, sources in compose_units(units):
-        if ch.isspace():
-            if text_chars and text_chars[-1] != " ":
-                text_chars.append(" ")
-            continue
-        first, last = spans[sources[0]], spans[sources[-1]]
-        conf = min(spans[i][2] for i in sources)
-        text_chars.append(ch)
-        chars.append(CharSpan(ch, first[0] * frame_s, last[1] * frame_s, conf))
-    return "".join(text_chars).strip(), tuple(chars)
-
-
-@dataclass(frozen=True)
-class TokenTable:
-    """What greedy decoding needs to know of a CTC tokenizer."""
-
-    id_to_token: tuple[str, ...]
-    blank_id: int
-    skip_ids: frozenset[int]
-    word_delimiter: str
-
-    @classmethod
-    def from_tokenizer(cls, tokenizer: Any) -> TokenTable:
-        vocab = tokenizer.get_vocab()
-        table = [""] * (max(vocab.values()) + 1)
-        for token, index in vocab.items():
-            table[index] = token
-        blank = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
-        delimiter = getattr(tokenizer, "word_delimiter_token", None) or WORD_DELIMITER
-        # the word delimiter counts as a special token in some tokenizers, but it is a space
-        keep = {blank, vocab.get(delimiter)}
-        skip = frozenset(int(i) for i in tokenizer.all_special_ids if int(i) not in keep)
-        return cls(tuple(table), blank, skip, delimiter)
-
-    def decode(self, log_probs: np.ndarray, frame_s: float) -> tuple[str, tuple[CharSpan, ...]]:
-        """Greedy decoding of (frames, vocab) log-posteriors."""
-        return greedy_decode(
-            log_probs, self.id_to_token, self.blank_id, frame_s, self.skip_ids, self.word_delimiter
-        )
-
-    def decode_ids(self, ids: np.ndarray) -> str:
-        """Text of a best-path id sequence (negative ids are padding)."""
-        return collapse(ids, None, self.id_to_token, self.blank_id, 0.0, self.skip_ids, self.word_delimiter)[
-            0
-        ]
-
-
-def mean_confidence(chars: Sequence[CharSpan]) -> float:
-    return float(np.mean([c.confidence for c in chars])) if chars else 0.0
 
 
 @dataclass(frozen=True)
@@ -201,19 +91,6 @@ def plan_device(options: RecognizerOptions, cuda_available: bool, bf16_on_cuda: 
         log.warning("this GPU has no BF16 support; using FP16 instead")
         dtype = "fp16"
     return DevicePlan(device, dtype, f"{'GPU' if on_cuda else 'CPU'} {dtype}")
-
-
-def read_card(folder: str | Path) -> dict[str, Any]:
-    """The checkpoint's ``livekr.json`` card, or an empty dict when it has none."""
-    path = Path(folder) / CARD_NAME
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        log.warning("ignoring unreadable model card %s: %s", path, e)
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def check_local_checkpoint(folder: Path) -> None:

@@ -21,8 +21,10 @@ from torch.utils.data import SequentialSampler
 from transformers import Trainer
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
+from livekr.card import CARD_NAME
 from livekr.config import SAMPLE_RATE, RecognizerOptions
-from livekr.recognizer import CARD_NAME, TokenTable, load_recognizer
+from livekr.ctc import TokenTable
+from livekr.recognizer import load_recognizer
 from livekr.text import NORMALISER_VERSION, VocabKind, build_vocab, to_units
 from trainer.data import ZEROTH_HUB_ID, DataError, Example, SkipReport, load_audio, read_examples
 from trainer.metrics import ErrorRates, error_rates
