@@ -8,8 +8,6 @@ is a top-level function. The output folder alone is enough for inference: weight
 from __future__ import annotations
 
 import dataclasses
-import datetime
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +19,8 @@ from torch.utils.data import SequentialSampler
 from transformers import Trainer
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
-from livekr.card import CARD_NAME
+from livekr.card import training_card
+from livekr.card import write_card as write_card_file
 from livekr.config import SAMPLE_RATE, RecognizerOptions
 from livekr.ctc import TokenTable
 from livekr.recognizer import load_recognizer
@@ -230,22 +229,21 @@ def write_card(
     skipped: SkipReport,
     rates: ErrorRates | None,
 ) -> dict[str, Any]:
-    """Write ``livekr.json`` next to the weights and return it (CER/WER in percent)."""
-    card = {
-        "base_model": model_args.base_model,
-        "preset": data_args.preset,
-        "vocab_kind": model_args.vocab_kind,
-        "normaliser_version": NORMALISER_VERSION,
-        "train_data": data_args.train_data,
-        "eval_data": data_args.eval_data or data_args.train_data,
-        "train_utterances": n_train,
-        "skipped": dict(skipped.counts),
-        "cer": None if rates is None else round(100 * rates.cer, 2),
-        "wer": None if rates is None else round(100 * rates.wer, 2),
-        "eval_utterances": None if rates is None else rates.utterances,
-        "date": datetime.date.today().isoformat(),
-    }
-    (folder / CARD_NAME).write_text(json.dumps(card, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    """Write ``livekr.json`` next to the weights, atomically, and return it (CER/WER in percent)."""
+    card = training_card(
+        base_model=model_args.base_model,
+        preset=data_args.preset,
+        vocab_kind=model_args.vocab_kind,
+        normaliser_version=NORMALISER_VERSION,
+        train_data=data_args.train_data,
+        eval_data=data_args.eval_data or data_args.train_data,
+        train_utterances=n_train,
+        skipped=skipped.counts,
+        cer=None if rates is None else rates.cer,
+        wer=None if rates is None else rates.wer,
+        eval_utterances=None if rates is None else rates.utterances,
+    )
+    write_card_file(folder, card)
     return card
 
 
