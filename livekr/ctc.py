@@ -95,8 +95,10 @@ class TokenTable:
 
     @classmethod
     def from_tokenizer(cls, tokenizer: Any) -> TokenTable:
+        """The table of a Hugging Face CTC tokenizer (anything with ``get_vocab``,
+        ``pad_token_id``, ``all_special_ids`` and optionally ``word_delimiter_token``)."""
         vocab = tokenizer.get_vocab()
-        table = [""] * (max(vocab.values()) + 1)
+        table = [""] * (max(vocab.values(), default=-1) + 1)
         for token, index in vocab.items():
             table[index] = token
         blank = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
@@ -124,3 +126,24 @@ def mean_confidence(chars: Sequence[CharSpan]) -> float:
     return float(np.mean([c.confidence for c in chars])) if chars else 0.0
 
 
+def vocabulary_problem(tokens: TokenTable, outputs: int) -> str | None:
+    """Why ``tokens`` cannot name the ``outputs`` classes of a CTC head, or None if it can.
+
+    Every output id must have a token, or decoding fails or silently drops what the model
+    says. Tokens past the outputs are allowed only when special (a tokenizer may add
+    ``<s>``/``</s>`` that the model never emits); ordinary ones mean that the vocabulary
+    belongs to another model.
+    """
+    named = sum(1 for token in tokens.id_to_token[:outputs] if token)
+    if named < outputs:
+        return f"its vocabulary names {named} of the model's {outputs} outputs"
+    if tokens.blank_id >= outputs:
+        return f"its blank token (id {tokens.blank_id}) is not among the model's {outputs} outputs"
+    table = tokens.id_to_token
+    extra = [i for i in range(outputs, len(table)) if table[i] and i not in tokens.skip_ids]
+    if extra:
+        return (
+            f"its vocabulary has {len(table)} tokens ({len(extra)} of them ordinary) "
+            f"for the model's {outputs} outputs"
+        )
+    return None

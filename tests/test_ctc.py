@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from livekr.ctc import TokenTable, greedy_decode
+from livekr.ctc import TokenTable, greedy_decode, vocabulary_problem
 from livekr.text import build_vocab
 from trainer.scratch import build_processor
 
@@ -79,3 +79,15 @@ def test_importing_the_decoder_loads_neither_torch_nor_transformers() -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
+
+
+def test_vocabulary_must_name_every_output_and_no_more_ordinary_tokens() -> None:
+    table = TokenTable(tuple(VOCAB), blank_id=0, skip_ids=frozenset({1}), word_delimiter="|")
+    assert vocabulary_problem(table, len(VOCAB)) is None
+    assert vocabulary_problem(table, len(VOCAB) + 2) == "its vocabulary names 8 of the model's 10 outputs"
+    assert "8 tokens (2 of them ordinary)" in str(vocabulary_problem(table, len(VOCAB) - 2))
+    # special tokens a tokenizer adds past the head (<s>, </s>) are never emitted: allowed
+    with_bos_eos = TokenTable((*VOCAB, "<s>", "</s>"), 0, frozenset({1, 8, 9}), "|")
+    assert vocabulary_problem(with_bos_eos, len(VOCAB)) is None
+    gap = TokenTable(("[PAD]", "", "ᄀ"), 0, frozenset(), "|")
+    assert vocabulary_problem(gap, 3) == "its vocabulary names 2 of the model's 3 outputs"
