@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from trainer.data import DataError
-from trainer.finetune import DataArguments, ModelArguments
+from trainer.data import DataArguments, DataError
+from trainer.finetune import ModelArguments
 from trainer.progress import RunArguments
 
 log = logging.getLogger("livekr.train")
