@@ -49,3 +49,50 @@ def test_a_failed_card_write_leaves_the_old_card(tmp_path: Path) -> None:
     assert proc.stdout.split() == ["failed", str(errno.EFBIG)]  # the new card did not fit
     assert read_card(tmp_path) == old
     assert [p.name for p in tmp_path.iterdir()] == [CARD_NAME]  # no temporary file left
+
+
+def test_livekr_eval_warns_when_the_card_names_another_normaliser(tmp_path: Path) -> None:
+    from livekr.card import write_card
+    from livekr.text import NORMALISER_VERSION
+    from trainer.evaluate import normaliser_mismatch
+
+    assert normaliser_mismatch(str(tmp_path)) is None  # no card
+    assert normaliser_mismatch("someone/model") is None  # a hub id
+    write_card(tmp_path, {"normaliser_version": NORMALISER_VERSION})
+    assert normaliser_mismatch(str(tmp_path)) is None
+    write_card(tmp_path, {"normaliser_version": NORMALISER_VERSION + 1})
+    assert f"normaliser version {NORMALISER_VERSION + 1}" in str(normaliser_mismatch(str(tmp_path)))
+
+
+def test_training_card_stores_percent_and_is_described_for_people(tmp_path: Path) -> None:
+    import datetime
+
+    from livekr.card import describe_card, training_card, write_card
+
+    card = training_card(
+        base_model="scratch:tiny-wav2vec2",
+        preset=None,
+        vocab_kind="jamo",
+        normaliser_version=1,
+        train_data="train.jsonl",
+        eval_data="held-out 5% of train.jsonl (2 clips)",
+        train_utterances=6,
+        skipped={"empty text": 1},
+        cer=0.1234,
+        wer=0.5,
+        eval_utterances=2,
+        date=datetime.date(2024, 5, 1),
+    )
+    write_card(tmp_path, card)
+    assert read_card(tmp_path) == card
+    assert (card["cer"], card["wer"]) == (12.34, 50.0)
+    assert describe_card(card) == [
+        "CER: 12.34 %",
+        "WER: 50.00 %",
+        "base model: scratch:tiny-wav2vec2",
+        "vocabulary: jamo",
+        "normaliser: 1",
+        "evaluated on: held-out 5% of train.jsonl (2 clips)",
+        "training utterances: 6",
+        "date: 2024-05-01",
+    ]
