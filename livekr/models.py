@@ -16,7 +16,7 @@ from typing import Any
 
 import platformdirs
 
-from livekr.recognizer import read_card
+from livekr.card import describe_card, read_card
 from livekr.transcript import write_atomic
 
 log = logging.getLogger(__name__)
@@ -39,9 +39,8 @@ class CheckpointInfo:
     path: Path | None
     """The local folder; None for a hub model."""
     card: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
-    """The ``livekr.json`` card the trainer writes (base_model, vocab_kind,
-    normaliser_version, cer and wer in percent, eval_data, date, ...), or the same facts
-    about a published hub model; empty when unknown."""
+    """The ``livekr.json`` card (see ``livekr.card``), or the same facts about a published
+    hub model; empty when unknown."""
 
 
 HUB_MODELS: dict[str, dict[str, Any]] = {
@@ -104,44 +103,9 @@ def find_info(ref: str) -> CheckpointInfo:
     return CheckpointInfo(ref, ref, None, {})
 
 
-def _percent(value: Any) -> str | None:
-    """A CER/WER from a card (in percent, as the trainer writes it) for people."""
-    try:
-        return f"{float(value):.2f} %"
-    except (TypeError, ValueError):
-        return None
-
-
-CARD_FIELDS = (
-    ("base_model", "base model"),
-    ("architecture", "architecture"),
-    ("preset", "preset"),
-    ("vocab_kind", "vocabulary"),
-    ("normaliser_version", "normaliser"),
-    ("normalizer_version", "normaliser"),
-    ("eval_data", "evaluated on"),
-    ("train_utterances", "training utterances"),
-    ("date", "date"),
-    ("size", "download"),
-    ("note", "note"),
-)
-
-
 def card_lines(info: CheckpointInfo) -> list[str]:
-    """The card as ``label: value`` lines for people (English labels; empty card → [])."""
-    card = info.card
-    lines = []
-    for key in ("cer", "wer"):
-        pct = _percent(card.get(key))
-        if pct is not None:
-            lines.append(f"{key.upper()}: {pct}")
-    seen = set()
-    for key, label in CARD_FIELDS:
-        value = card.get(key)
-        if value not in (None, "") and label not in seen:
-            seen.add(label)
-            lines.append(f"{label}: {value}")
-    return lines
+    """The checkpoint's card as ``label: value`` lines for people (empty card → [])."""
+    return describe_card(info.card)
 
 
 def _recent_path() -> Path:

@@ -1,17 +1,18 @@
-"""Speech recognition with a CTC checkpoint: loading, device choice and greedy decoding.
+"""Speech recognition with a CTC checkpoint: loading, checking and device choice.
 
-The decoding and the ``Recognizer`` interface need only numpy; torch and transformers are
-imported when a checkpoint is loaded, so the rest of livekr can be used and tested
-without them.
+Decoding is ``livekr.ctc``'s (numpy only). The ``Recognizer`` interface needs only numpy;
+torch and transformers are imported when a checkpoint is loaded, so the rest of livekr can
+be used and tested without them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import socket
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -20,14 +21,13 @@ from urllib.parse import urlparse
 import numpy as np
 
 from livekr.config import SAMPLE_RATE, RecognizerOptions
-from livekr.text import WORD_DELIMITER, compose_units
+from livekr.ctc import TokenTable, mean_confidence, vocabulary_problem
 from livekr.transcript import CharSpan
 
 log = logging.getLogger(__name__)
 
 MIN_AUDIO_SAMPLES = SAMPLE_RATE // 10
 """Shorter audio is padded with silence: the feature encoder needs a few frames."""
-CARD_NAME = "livekr.json"
 
 
 class ModelLoadError(Exception):
@@ -58,113 +58,6 @@ class Recognizer(Protocol):
     device_label: str
 
     def recognize(self, audio: np.ndarray) -> Recognition: ...
-
-
-def best_path(log_probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(best id, its probability) per frame of (frames, vocab) log-posteriors."""
-    ids = np.argmax(log_probs, axis=1)
-    return ids, np.exp(log_probs[np.arange(ids.size), ids])
-
-
-def greedy_decode(
-    log_probs: np.ndarray,
-    id_to_token: Sequence[str],
-    blank_id: int,
-    frame_s: float,
-    skip_ids: frozenset[int] = frozenset(),
-    word_delimiter: str = WORD_DELIMITER,
-) -> tuple[str, tuple[CharSpan, ...]]:
-    """Best-path CTC decoding of (frames, vocab) log-posteriors; see ``collapse``."""
-    if log_probs.ndim != 2 or log_probs.shape[0] == 0:
-        return "", ()
-    ids, probs = best_path(log_probs)
-    return collapse(ids, probs, id_to_token, blank_id, frame_s, skip_ids, word_delimiter)
-
-
-def collapse(
-    ids: np.ndarray,
-    probs: np.ndarray | None,
-    id_to_token: Sequence[str],
-    blank_id: int,
-    frame_s: float,
-    skip_ids: frozenset[int] = frozenset(),
-    word_delimiter: str = WORD_DELIMITER,
-) -> tuple[str, tuple[CharSpan, ...]]:
-    """Text with per-character times and confidences from the best id of each frame.
-
-    Repeated ids collapse; ``blank_id``, negative ids (padding) and ``skip_ids`` (unknown
-    and other special tokens) are dropped; the word delimiter becomes a space; conjoining
-    jamo are composed into syllables (a syllable spans the frames of its jamo and takes
-    their lowest confidence). Times are seconds from the audio start; without ``probs``
-    every confidence is 1.
-    """
-    if ids.size == 0:
-        return "", ()
-    change = np.flatnonzero(np.diff(ids)) + 1
-    starts = np.concatenate(([0], change))
-    ends = np.concatenate((change, [ids.size]))
-    units: list[str] = []
-    spans: list[tuple[int, int, float]] = []
-    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
-        token_id = int(ids[start])
-        if token_id == blank_id or token_id < 0 or token_id in skip_ids:
-            continue
-        token = id_to_token[token_id]
-        conf = 1.0 if probs is None else float(probs[start:end].mean())
-        for ch in " " if token == word_delimiter else token:
-            units.append(ch)
-            spans.append((start, end, conf))
-    text_chars: list[str] = []
-    chars: list[CharSpan] = []
-    for ch, sources in compose_units(units):
-        if ch.isspace():
-            if text_chars and text_chars[-1] != " ":
-                text_chars.append(" ")
-            continue
-        first, last = spans[sources[0]], spans[sources[-1]]
-        conf = min(spans[i][2] for i in sources)
-        text_chars.append(ch)
-        chars.append(CharSpan(ch, first[0] * frame_s, last[1] * frame_s, conf))
-    return "".join(text_chars).strip(), tuple(chars)
-
-
-@dataclass(frozen=True)
-class TokenTable:
-    """What greedy decoding needs to know of a CTC tokenizer."""
-
-    id_to_token: tuple[str, ...]
-    blank_id: int
-    skip_ids: frozenset[int]
-    word_delimiter: str
-
-    @classmethod
-    def from_tokenizer(cls, tokenizer: Any) -> TokenTable:
-        vocab = tokenizer.get_vocab()
-        table = [""] * (max(vocab.values()) + 1)
-        for token, index in vocab.items():
-            table[index] = token
-        blank = int(tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0)
-        delimiter = getattr(tokenizer, "word_delimiter_token", None) or WORD_DELIMITER
-        # the word delimiter counts as a special token in some tokenizers, but it is a space
-        keep = {blank, vocab.get(delimiter)}
-        skip = frozenset(int(i) for i in tokenizer.all_special_ids if int(i) not in keep)
-        return cls(tuple(table), blank, skip, delimiter)
-
-    def decode(self, log_probs: np.ndarray, frame_s: float) -> tuple[str, tuple[CharSpan, ...]]:
-        """Greedy decoding of (frames, vocab) log-posteriors."""
-        return greedy_decode(
-            log_probs, self.id_to_token, self.blank_id, frame_s, self.skip_ids, self.word_delimiter
-        )
-
-    def decode_ids(self, ids: np.ndarray) -> str:
-        """Text of a best-path id sequence (negative ids are padding)."""
-        return collapse(ids, None, self.id_to_token, self.blank_id, 0.0, self.skip_ids, self.word_delimiter)[
-            0
-        ]
-
-
-def mean_confidence(chars: Sequence[CharSpan]) -> float:
-    return float(np.mean([c.confidence for c in chars])) if chars else 0.0
 
 
 @dataclass(frozen=True)
@@ -200,21 +93,38 @@ def plan_device(options: RecognizerOptions, cuda_available: bool, bf16_on_cuda: 
     return DevicePlan(device, dtype, f"{'GPU' if on_cuda else 'CPU'} {dtype}")
 
 
-def read_card(folder: str | Path) -> dict[str, Any]:
-    """The checkpoint's ``livekr.json`` card, or an empty dict when it has none."""
-    path = Path(folder) / CARD_NAME
-    if not path.is_file():
-        return {}
+CHECKPOINT_JSON_FILES = (
+    *("config.json", "vocab.json", "preprocessor_config.json", "processor_config.json"),
+    *("tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"),
+)
+"""JSON files of a checkpoint folder; each must hold a JSON object where present."""
+TRAINING_ONLY_WEIGHTS = ("masked_spec_embed",)
+"""Weights used only in training (SpecAugment's mask vector), which older checkpoints lack;
+transformers initialises them and inference never reads them."""
+
+
+def _read_json_object(path: Path) -> dict[str, Any]:
+    """The JSON object in ``path``; ``ModelLoadError`` naming the file if it is not one."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        log.warning("ignoring unreadable model card %s: %s", path, e)
-        return {}
-    return data if isinstance(data, dict) else {}
+    except OSError as e:
+        raise ModelLoadError(f"cannot read {path}: {e.strerror or e}") from e
+    except ValueError as e:  # also UnicodeDecodeError
+        raise ModelLoadError(
+            f"{path} is not valid JSON ({_first_line(e)}); the file is damaged: restore it from "
+            "where the checkpoint came from"
+        ) from e
+    if not isinstance(data, dict):
+        raise ModelLoadError(
+            f"{path} holds no JSON object; the file is damaged: restore it from where the checkpoint "
+            "came from"
+        )
+    return data
 
 
 def check_local_checkpoint(folder: Path) -> None:
-    """Raise ``ModelLoadError`` unless ``folder`` looks like a Hugging Face CTC checkpoint."""
+    """Raise ``ModelLoadError`` unless ``folder`` looks like a Hugging Face CTC checkpoint:
+    config.json and a non-empty vocab.json present, every JSON file of it readable."""
     if not folder.exists():
         raise ModelLoadError(f"{folder}: no such checkpoint folder")
     if not folder.is_dir():
@@ -229,6 +139,15 @@ def check_local_checkpoint(folder: Path) -> None:
             f"{folder} has no vocab.json: the checkpoint lacks its tokenizer; save the "
             "processor with the model (processor.save_pretrained(folder))"
         )
+    for name in CHECKPOINT_JSON_FILES:
+        if (folder / name).exists():
+            _read_json_object(folder / name)
+    vocab = _read_json_object(folder / "vocab.json")
+    if not vocab or not all(isinstance(i, int) for i in vocab.values()):
+        raise ModelLoadError(
+            f"{folder / 'vocab.json'} is {'empty' if not vocab else 'not a map of tokens to ids'}; "
+            "use the vocab.json saved with this model"
+        )
 
 
 def looks_like_path(ref: str) -> bool:
@@ -240,27 +159,60 @@ def load_recognizer(
 ) -> CTCRecognizer:
     """Load a CTC checkpoint from a folder or a Hugging Face hub id.
 
-    Raises ``ModelLoadError`` with a one-line reason for anything that is not a loadable
-    CTC checkpoint. Weights are read from safetensors only, straight into the planned dtype;
-    remote code is never run. ``warm_up`` runs one forward pass on a second of silence, so
-    the weights are paged in and the first utterance does not pay for it.
+    Raises ``ModelLoadError`` with a one-line reason for anything that is not a loadable,
+    sound CTC checkpoint: damaged files, a config.json that does not fit the weights, a
+    vocabulary that does not fit the output layer. Weights are read from safetensors only,
+    straight into the planned dtype; remote code is never run. ``warm_up`` runs one forward
+    pass on a second of silence, so the weights are paged in and the first utterance does
+    not pay for it, and checks that its outputs are finite (damaged weights give NaN).
     """
     import torch
-    import transformers
 
     options = options or RecognizerOptions()
     offline = False
-    if looks_like_path(ref):
+    local = looks_like_path(ref)
+    if local:
         check_local_checkpoint(Path(ref).expanduser())
         ref = str(Path(ref).expanduser())
     else:
         offline = hub_unreachable() is not None
+    _load_config(ref, offline, local)
+    processor = _load_processor(ref, offline)
+    plan = plan_device(
+        options,
+        cuda_available=torch.cuda.is_available(),
+        bf16_on_cuda=torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
+    )
+    dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[plan.dtype_name]
+    model = _load_weights(ref, offline, dtype).to(device=plan.device, dtype=dtype).eval()
+    recognizer = CTCRecognizer(model, processor, plan, name=ref)
+    problem = vocabulary_problem(recognizer.tokens, recognizer.outputs)
+    if problem is not None:
+        raise ModelLoadError(
+            f"{ref}: {problem}, so its vocab.json does not belong to these weights; use the "
+            "vocab.json saved with this model"
+        )
+    if warm_up and not np.isfinite(recognizer.log_posteriors(np.zeros(SAMPLE_RATE, np.float32))).all():
+        overflow = "" if plan.dtype_name == "fp32" else f", or they overflow in {plan.dtype_name} (try fp32)"
+        raise ModelLoadError(
+            f"{ref}: the model computes NaN or infinite outputs: its weights are damaged{overflow}; "
+            "copy or download the checkpoint again"
+        )
+    return recognizer
+
+
+def _load_config(ref: str, offline: bool, local: bool) -> Any:
+    """The checkpoint's config, which must describe a ``*ForCTC`` model."""
+    import transformers
+
     try:
         config = transformers.AutoConfig.from_pretrained(ref, local_files_only=offline)
     except OSError as e:
+        if local:
+            raise ModelLoadError(f"{ref}: cannot read config.json ({_first_line(e)})") from e
         raise ModelLoadError(_hub_error(ref, e)) from e
     except ValueError as e:
-        raise ModelLoadError(f"{ref}: config.json is not a model livekr knows ({e})") from e
+        raise ModelLoadError(f"{ref}: config.json is not a model livekr knows ({_first_line(e)})") from e
     architectures = list(getattr(config, "architectures", None) or [])
     if not any(a.endswith("ForCTC") for a in architectures):
         raise ModelLoadError(
@@ -268,32 +220,99 @@ def load_recognizer(
             f"{', '.join(architectures) or 'none'}); fine-tune it first with livekr-train, "
             "or pick a *ForCTC checkpoint"
         )
+    return config
+
+
+def _load_processor(ref: str, offline: bool) -> Any:
+    """The checkpoint's processor, which must have a tokenizer."""
+    import transformers
+
     try:
         processor = transformers.AutoProcessor.from_pretrained(ref, local_files_only=offline)
     except (OSError, ValueError) as e:
-        raise ModelLoadError(f"{ref}: cannot load the processor ({e})") from e
+        raise ModelLoadError(f"{ref}: cannot load the processor ({_first_line(e)})") from e
     if getattr(processor, "tokenizer", None) is None:
         raise ModelLoadError(f"{ref} has no tokenizer (vocab.json); it cannot turn output into text")
-    plan = plan_device(
-        options,
-        cuda_available=torch.cuda.is_available(),
-        bf16_on_cuda=torch.cuda.is_available() and torch.cuda.is_bf16_supported(),
-    )
-    dtype = {"fp32": torch.float32, "fp16": torch.float16, "bf16": torch.bfloat16}[plan.dtype_name]
+    return processor
+
+
+def _load_weights(ref: str, offline: bool, dtype: Any) -> Any:
+    """The ``*ForCTC`` model with every weight read from model.safetensors.
+
+    transformers' many-line load report is held back; what it would say (weights of the
+    wrong shape, missing or left over) is raised here as one line instead.
+    """
+    import transformers
+    from safetensors import SafetensorError
+
     try:
-        model = transformers.AutoModelForCTC.from_pretrained(
-            ref, use_safetensors=True, local_files_only=offline, dtype=dtype
-        )
+        with _load_report_held_back():
+            model, info = transformers.AutoModelForCTC.from_pretrained(
+                ref,
+                use_safetensors=True,
+                local_files_only=offline,
+                dtype=dtype,
+                ignore_mismatched_sizes=True,
+                output_loading_info=True,
+            )
+    except SafetensorError as e:
+        raise ModelLoadError(
+            f"{ref}: model.safetensors is damaged ({_first_line(e)}): it is truncated, empty or "
+            "not a safetensors file; copy or download the checkpoint again"
+        ) from e
     except OSError as e:
         raise ModelLoadError(
             f"{ref}: no loadable model.safetensors ({_first_line(e)}); livekr loads safetensors "
             "only: convert the weights (model.save_pretrained(folder) writes them)"
         ) from e
-    model = model.to(device=plan.device, dtype=dtype).eval()
-    recognizer = CTCRecognizer(model, processor, plan, name=ref)
-    if warm_up:
-        recognizer.recognize(np.zeros(SAMPLE_RATE, dtype=np.float32))
-    return recognizer
+    except (RuntimeError, ValueError) as e:
+        raise ModelLoadError(f"{ref}: cannot load the weights ({_first_line(e)})") from e
+    problem = _weights_problem(info)
+    if problem is not None:
+        raise ModelLoadError(
+            f"{ref}: config.json does not match model.safetensors ({problem}); use the config.json "
+            "saved with these weights"
+        )
+    return model
+
+
+def _weights_problem(info: dict[str, Any]) -> str | None:
+    """What transformers' loading info says is wrong with the weights, in a few words, or None."""
+    mismatched = sorted(info.get("mismatched_keys") or ())
+    if mismatched:
+        key, in_file, in_model = mismatched[0]
+        return (
+            f"{len(mismatched)} weights differ in shape, e.g. {key}: {_shape(in_file)} in the file, "
+            f"{_shape(in_model)} by config.json"
+        )
+    missing = sorted(k for k in info.get("missing_keys") or () if not k.endswith(TRAINING_ONLY_WEIGHTS))
+    if missing:
+        return f"{len(missing)} weights missing from the file, e.g. {missing[0]}"
+    unexpected = sorted(info.get("unexpected_keys") or ())
+    if unexpected:
+        return f"{len(unexpected)} weights in the file have no place in the model, e.g. {unexpected[0]}"
+    return None
+
+
+def _shape(size: Any) -> str:
+    return "×".join(str(n) for n in size)
+
+
+class _DropLoadReport(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "LOAD REPORT" not in str(record.msg)
+
+
+@contextlib.contextmanager
+def _load_report_held_back() -> Iterator[None]:
+    """Hold back transformers' load report (a table of every odd weight) while loading."""
+    logger = logging.getLogger("transformers.modeling_utils")
+    report_filter = _DropLoadReport()
+    logger.addFilter(report_filter)
+    try:
+        yield
+    finally:
+        logger.removeFilter(report_filter)
 
 
 def _first_line(e: BaseException) -> str:
@@ -346,13 +365,16 @@ class CTCRecognizer:
         self.device_label = plan.label
         self._dtype = next(model.parameters()).dtype
         self.tokens = TokenTable.from_tokenizer(processor.tokenizer)
+        head = getattr(model, "lm_head", None)
+        self.outputs = int(getattr(head, "out_features", None) or model.config.vocab_size)
+        """Classes of the CTC head (the ids the model can emit)."""
         ratio = getattr(model.config, "inputs_to_logits_ratio", 320)
         self.frame_s = ratio / SAMPLE_RATE
 
-    def recognize(self, audio: np.ndarray) -> Recognition:
-        """Transcribe one utterance (1-D float32, 16 kHz). Called from one thread at a time."""
+    def log_posteriors(self, audio: np.ndarray) -> np.ndarray:
+        """(frames, outputs) float32 log-posteriors of 1-D float32 16 kHz audio (padded to
+        ``MIN_AUDIO_SAMPLES``). Called from one thread at a time."""
         torch = self._torch
-        t0 = time.perf_counter()
         samples = np.asarray(audio, dtype=np.float32)
         if samples.size < MIN_AUDIO_SAMPLES:
             samples = np.pad(samples, (0, MIN_AUDIO_SAMPLES - samples.size))
@@ -360,8 +382,12 @@ class CTCRecognizer:
         values = features.input_values.to(self.plan.device, self._dtype)
         with torch.inference_mode():
             logits = self.model(values).logits[0]
-            log_probs = torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
-        text, chars = self.tokens.decode(log_probs, self.frame_s)
+            return torch.log_softmax(logits.float(), dim=-1).cpu().numpy()
+
+    def recognize(self, audio: np.ndarray) -> Recognition:
+        """Transcribe one utterance (1-D float32, 16 kHz). Called from one thread at a time."""
+        t0 = time.perf_counter()
+        text, chars = self.tokens.decode(self.log_posteriors(audio), self.frame_s)
         return Recognition(
             text=text,
             chars=chars,

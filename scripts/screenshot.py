@@ -35,7 +35,7 @@ def build_random_checkpoint(folder: Path, texts: list[str]) -> Path:
     """A small wav2vec2 CTC checkpoint with random weights and a syllable vocabulary."""
     import json
 
-    from livekr.recognizer import CARD_NAME
+    from livekr.card import CARD_NAME
     from livekr.text import NORMALISER_VERSION, build_vocab, normalize
     from trainer.scratch import save_checkpoint
 

@@ -141,7 +141,7 @@ def test_hub_style_parquet_dataset(tmp_path: Path) -> None:
 def test_ctc_metrics_decode_best_path_ids_in_order(tmp_path: Path) -> None:
     from types import SimpleNamespace
 
-    from livekr.recognizer import TokenTable
+    from livekr.ctc import TokenTable
     from trainer.finetune import CTCMetrics
 
     vocab = build_vocab(["가 나"], "jamo")

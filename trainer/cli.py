@@ -2,7 +2,7 @@
 
     livekr-train --preset xlsr-300m-zeroth [--learning_rate 1e-4 …]
     livekr-train --preset distilhubert-zeroth --dry-run
-    livekr-train synth --out corpus/ [--sentences FILE]
+    livekr-train synth [--out FOLDER] [--sentences FILE]
 
 Any field of ModelArguments, DataArguments or transformers' TrainingArguments can be
 given as ``--name value``; it overrides the preset.
@@ -19,14 +19,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from trainer.data import DataError
-from trainer.finetune import DataArguments, ModelArguments
+from trainer.data import DataArguments, DataError
+from trainer.finetune import ModelArguments
 from trainer.progress import RunArguments
 
 log = logging.getLogger("livekr.train")
 
 PRESETS_DIR = Path(__file__).resolve().parent / "presets"
-DEFAULT_SENTENCES = Path("../shared/data/ko_text/constitution_phrases.txt")
+SYNTH_DIR_PLACEHOLDER = "{synth_dir}"
+"""Stands in a preset's paths for the synthetic corpus folder (``trainer.synth.corpus_dir``)."""
 
 
 def preset_names() -> list[str]:
@@ -34,12 +35,20 @@ def preset_names() -> list[str]:
 
 
 def load_preset(name: str) -> dict[str, Any]:
-    """A preset's arguments (keys starting with ``_`` are comments)."""
+    """A preset's arguments (keys starting with ``_`` are comments), with ``{synth_dir}`` in
+    its strings replaced by the synthetic corpus folder, so its paths hold from any folder."""
+    from trainer.synth import corpus_dir
+
     path = PRESETS_DIR / f"{name}.json"
     if not path.is_file():
         raise SystemExit(f"livekr-train: unknown preset {name!r}; choose one of {', '.join(preset_names())}")
     data = json.loads(path.read_text(encoding="utf-8"))
-    return {k: v for k, v in data.items() if not k.startswith("_")}
+    synth_dir = str(corpus_dir())
+    return {
+        k: v.replace(SYNTH_DIR_PLACEHOLDER, synth_dir) if isinstance(v, str) else v
+        for k, v in data.items()
+        if not k.startswith("_")
+    }
 
 
 def default_output_dir(preset: str | None, base_model: str) -> str:
@@ -95,12 +104,22 @@ def resolved(
     }
 
 
-def synth_main(argv: Sequence[str]) -> int:
-    from trainer.synth import VOICES, CorpusPlan, SynthError, make_corpus
+def synth_parser() -> argparse.ArgumentParser:
+    """The arguments of ``livekr-train synth``."""
+    from trainer.synth import DEFAULT_SENTENCES, VOICES, corpus_dir
 
     p = argparse.ArgumentParser(prog="livekr-train synth", description="espeak-ng Korean corpus")
-    p.add_argument("--out", required=True, help="folder for audio/ and the manifests")
-    p.add_argument("--sentences", default=str(DEFAULT_SENTENCES), help="one sentence a line")
+    p.add_argument(
+        "--out",
+        default=str(corpus_dir()),
+        help="folder for audio/ and the manifests (default: where the tiny-synthetic preset reads them, "
+        "%(default)s)",
+    )
+    p.add_argument(
+        "--sentences",
+        default=str(DEFAULT_SENTENCES),
+        help="one sentence a line (default: everyday Korean sentences that come with livekr)",
+    )
     p.add_argument("--voices", nargs="+", default=list(VOICES[:-1]))
     p.add_argument("--heldout-voice", default=VOICES[-1], help="'' for none")
     p.add_argument("--speeds", nargs="+", type=int, default=[130, 160], help="words a minute")
@@ -109,12 +128,18 @@ def synth_main(argv: Sequence[str]) -> int:
     p.add_argument("--eval-share", type=float, default=0.1, help="share of sentences held out")
     p.add_argument("--max-sentences", type=int, help="use only the first N sentences")
     p.add_argument("--jobs", type=int, default=2)
-    args = p.parse_args(argv)
+    return p
+
+
+def synth_main(argv: Sequence[str]) -> int:
+    from trainer.synth import CorpusPlan, SynthError, make_corpus, read_sentences
+
+    args = synth_parser().parse_args(argv)
     path = Path(args.sentences)
     if not path.is_file():
         print(f"livekr-train synth: {path}: no such sentence file", file=sys.stderr)
         return 1
-    sentences = [s for s in path.read_text(encoding="utf-8").splitlines() if s.strip()]
+    sentences = read_sentences(path)
     plan = CorpusPlan(
         tuple(args.voices),
         args.heldout_voice or None,
@@ -129,9 +154,19 @@ def synth_main(argv: Sequence[str]) -> int:
         print(f"livekr-train synth: {e}", file=sys.stderr)
         return 1
     for name, manifest in manifests.items():
-        rows = sum(1 for _ in manifest.open(encoding="utf-8"))
+        rows = len(manifest.read_text(encoding="utf-8").splitlines())
         print(f"{name}: {manifest} ({rows} utterances)")
     return 0
+
+
+def synth_hint(data_args: DataArguments) -> str:
+    """What to do when the data is the synthetic corpus and it has not been made yet."""
+    from trainer.synth import corpus_dir
+
+    paths = [Path(p) for p in (data_args.train_data, data_args.eval_data) if p]
+    if any(p.parent == corpus_dir() and not p.exists() for p in paths):
+        return "; make the synthetic corpus first: livekr-train synth"
+    return ""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -148,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         card = run(model_args, data_args, training_args, run_args)
     except DataError as e:
-        print(f"livekr-train: {e}", file=sys.stderr)
+        print(f"livekr-train: {e}{synth_hint(data_args)}", file=sys.stderr)
         return 1
     if card:
         print(json.dumps(card, ensure_ascii=False, indent=1))

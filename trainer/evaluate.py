@@ -15,11 +15,13 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from livekr.audio import AudioError
+from livekr.card import read_card
 from livekr.config import RecognizerOptions
 from livekr.recognizer import ModelLoadError, Recognizer, load_recognizer
-from livekr.text import normalize
+from livekr.text import NORMALISER_VERSION, normalize
 from trainer.data import DataError, Example, SkipReport, load_audio, read_manifest
 from trainer.metrics import ErrorRates, error_rates
 
@@ -72,6 +74,20 @@ def evaluate(
     )
 
 
+def normaliser_mismatch(model: str) -> str | None:
+    """Why scores of ``model`` may not compare with its card's: its card says it was trained
+    on text of another normaliser version than the one scoring it now; None otherwise."""
+    folder = Path(model).expanduser()
+    card = read_card(folder) if folder.is_dir() else {}
+    version = card.get("normaliser_version", card.get("normalizer_version"))
+    if version is None or version == NORMALISER_VERSION:
+        return None
+    return (
+        f"{model} was trained on text of normaliser version {version}, and is scored with version "
+        f"{NORMALISER_VERSION}: its CER may not compare with the one in its card"
+    )
+
+
 def print_event(item: Scored) -> None:
     print(
         json.dumps(
@@ -105,6 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not examples:
             raise DataError(f"no usable rows in {args.manifest} (skipped: {skipped.summary()})")
         recognizer = load_recognizer(args.model, RecognizerOptions(args.device, args.dtype))
+        mismatch = normaliser_mismatch(args.model)
+        if mismatch:
+            log.warning("%s", mismatch)
         t0 = time.perf_counter()
         result = evaluate(recognizer, examples[: args.limit], skipped, print_event if args.events else None)
     except (DataError, ModelLoadError, AudioError, ValueError) as e:
@@ -118,6 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "wer": round(100 * result.rates.wer, 2),
         "utterances": result.rates.utterances,
         "skipped": dict(skipped.counts),
+        "normaliser_version": NORMALISER_VERSION,
         "audio_s": round(result.audio_s, 1),
         "rtf": round(result.forward_s / max(result.audio_s, 1e-9), 4),
         "wall_s": round(time.perf_counter() - t0, 1),

@@ -8,8 +8,6 @@ is a top-level function. The output folder alone is enough for inference: weight
 from __future__ import annotations
 
 import dataclasses
-import datetime
-import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +19,13 @@ from torch.utils.data import SequentialSampler
 from transformers import Trainer
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
+from livekr.card import training_card
+from livekr.card import write_card as write_card_file
 from livekr.config import SAMPLE_RATE, RecognizerOptions
-from livekr.recognizer import CARD_NAME, TokenTable, load_recognizer
-from livekr.text import NORMALISER_VERSION, VocabKind, build_vocab, to_units
-from trainer.data import ZEROTH_HUB_ID, DataError, Example, SkipReport, load_audio, read_examples
+from livekr.ctc import TokenTable
+from livekr.recognizer import load_recognizer
+from livekr.text import NORMALISER_VERSION, VocabKind, build_vocab, to_units, vocab_kind
+from trainer.data import DataArguments, Example, SkipReport, load_audio, read_splits
 from trainer.metrics import ErrorRates, error_rates
 from trainer.progress import ProgressLog, RunArguments
 from trainer.scratch import ARCHITECTURES, build_model, build_processor
@@ -66,30 +67,6 @@ class ModelArguments:
     ctc_zero_infinity: bool = field(
         default=True, metadata={"help": "zero infinite CTC losses (too-short inputs)"}
     )
-
-
-@dataclass
-class DataArguments:
-    """Where the utterances come from and which are kept."""
-
-    preset: str | None = field(
-        default=None,
-        metadata={
-            "help": "start from a published recipe: xlsr-300m-zeroth, distilhubert-zeroth, "
-            "tiny-synthetic (recorded in the checkpoint card)"
-        },
-    )
-    train_data: str = field(
-        default=ZEROTH_HUB_ID,
-        metadata={"help": "hub dataset id, Zeroth OpenSLR-40 folder, or JSONL manifest {audio, text}"},
-    )
-    eval_data: str | None = field(default=None, metadata={"help": "as train_data; default: train_data"})
-    train_split: str = field(default="train", metadata={"help": "split of a hub dataset or Zeroth folder"})
-    eval_split: str = field(default="test", metadata={"help": "split used for evaluation"})
-    min_duration_s: float = field(default=0.3, metadata={"help": "shorter clips are skipped"})
-    max_duration_s: float = field(default=20.0, metadata={"help": "longer clips are skipped"})
-    max_train_samples: int | None = field(default=None, metadata={"help": "use at most this many"})
-    max_eval_samples: int | None = field(default=None, metadata={"help": "evaluate at most this many"})
 
 
 class SpeechDataset(torch.utils.data.Dataset):
@@ -153,13 +130,33 @@ class CTCMetrics:
         return {"cer": rates.cer, "wer": rates.wer}
 
 
-def make_vocab(model_args: ModelArguments, train: list[Example]) -> dict[str, int]:
-    """The vocabulary: from ``--tokenizer`` if given, else built from the training text."""
-    if model_args.tokenizer:
-        from transformers import AutoTokenizer
+def make_vocab(model_args: ModelArguments, train: list[Example]) -> tuple[dict[str, int], VocabKind]:
+    """The vocabulary and the units it spells.
 
-        return dict(AutoTokenizer.from_pretrained(model_args.tokenizer).get_vocab())
-    return build_vocab((ex.text for ex in train), model_args.vocab_kind)
+    With ``--tokenizer`` the tokenizer's own tokens decide the units: a jamo tokenizer read
+    with ``--vocab_kind syllable`` (the default) would turn every label into [UNK]; a
+    ``--vocab_kind`` that disagrees is overridden, with a warning, and training text the
+    vocabulary cannot spell is reported. Else the vocabulary is built from the training text.
+    """
+    if not model_args.tokenizer:
+        return build_vocab((ex.text for ex in train), model_args.vocab_kind), model_args.vocab_kind
+    from transformers import AutoTokenizer
+
+    vocab = dict(AutoTokenizer.from_pretrained(model_args.tokenizer).get_vocab())
+    kind = vocab_kind(vocab)
+    if kind != model_args.vocab_kind:
+        log.warning(
+            "the tokenizer of %s spells %s units: training with vocab_kind %s, not %s",
+            model_args.tokenizer, kind, kind, model_args.vocab_kind,
+        )
+    units = [u for ex in train for u in to_units(ex.text, kind) if u != " "]
+    unknown = sum(1 for u in units if u not in vocab)
+    if unknown:
+        log.warning(
+            "%.1f %% of the training text's characters are not in the vocabulary of %s; they are "
+            "learnt as [UNK]", 100 * unknown / len(units), model_args.tokenizer,
+        )
+    return vocab, kind
 
 
 def normalize_audio_for(base_model: str) -> bool:
@@ -227,44 +224,27 @@ def write_card(
     n_train: int,
     skipped: SkipReport,
     rates: ErrorRates | None,
+    eval_data: str | None = None,
 ) -> dict[str, Any]:
-    """Write ``livekr.json`` next to the weights and return it (CER/WER in percent)."""
-    card = {
-        "base_model": model_args.base_model,
-        "preset": data_args.preset,
-        "vocab_kind": model_args.vocab_kind,
-        "normaliser_version": NORMALISER_VERSION,
-        "train_data": data_args.train_data,
-        "eval_data": data_args.eval_data or data_args.train_data,
-        "train_utterances": n_train,
-        "skipped": dict(skipped.counts),
-        "cer": None if rates is None else round(100 * rates.cer, 2),
-        "wer": None if rates is None else round(100 * rates.wer, 2),
-        "eval_utterances": None if rates is None else rates.utterances,
-        "date": datetime.date.today().isoformat(),
-    }
-    (folder / CARD_NAME).write_text(json.dumps(card, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return card
+    """Write ``livekr.json`` next to the weights, atomically, and return it (CER/WER in percent).
 
-
-def read_splits(data_args: DataArguments) -> tuple[list[Example], list[Example], SkipReport]:
-    """Training and evaluation examples, with skips reported; raises DataError if no training data."""
-    lo, hi = data_args.min_duration_s, data_args.max_duration_s
-    train, skipped = read_examples(data_args.train_data, data_args.train_split, lo, hi)
-    log.info("training data: %d utterances kept, skipped: %s", len(train), skipped.summary())
-    if not train:
-        raise DataError(
-            f"no usable training utterances in {data_args.train_data} (skipped: {skipped.summary()})"
-        )
-    evaluation, eval_skipped = read_examples(
-        data_args.eval_data or data_args.train_data, data_args.eval_split, lo, hi
+    ``eval_data`` says in words what ``rates`` were measured on (``Splits.eval_data``).
+    """
+    card = training_card(
+        base_model=model_args.base_model,
+        preset=data_args.preset,
+        vocab_kind=model_args.vocab_kind,
+        normaliser_version=NORMALISER_VERSION,
+        train_data=data_args.train_data,
+        eval_data=eval_data if rates is not None else None,
+        train_utterances=n_train,
+        skipped=skipped.counts,
+        cer=None if rates is None else rates.cer,
+        wer=None if rates is None else rates.wer,
+        eval_utterances=None if rates is None else rates.utterances,
     )
-    log.info("evaluation data: %d utterances kept, skipped: %s", len(evaluation), eval_skipped.summary())
-    if data_args.max_train_samples is not None:
-        train = train[: data_args.max_train_samples]
-    if data_args.max_eval_samples is not None:
-        evaluation = evaluation[: data_args.max_eval_samples]
-    return train, evaluation, skipped
+    write_card_file(folder, card)
+    return card
 
 
 def adapt_to_device(args: Any) -> Any:
@@ -329,12 +309,14 @@ def run(
     run_args = run_args or RunArguments()
     from transformers.trainer_utils import get_last_checkpoint
 
-    # 1. Data, with bad rows counted and skipped.
-    train, evaluation, skipped = read_splits(data_args)
-    # 2. Vocabulary and processor (written into the output folder).
+    # 1. Data, with bad rows counted and skipped, and what the evaluation is.
+    splits = read_splits(data_args)
+    train, evaluation = splits.train, splits.evaluation
+    # 2. Vocabulary (and the units it spells) and processor, written into the output folder.
     out = Path(training_args.output_dir)
     out.mkdir(parents=True, exist_ok=True)
-    vocab = make_vocab(model_args, train)
+    vocab, kind = make_vocab(model_args, train)
+    model_args = dataclasses.replace(model_args, vocab_kind=kind)
     processor = build_processor(out, vocab, normalize_audio_for(model_args.base_model))
     # 3. Model with a CTC head for this vocabulary.
     model = make_model(model_args, vocab, seed=training_args.seed)
@@ -353,7 +335,6 @@ def run(
     if last:
         log.info("resuming from %s", last)
     trainer.train(resume_from_checkpoint=last or None)
-    # 6. Evaluate through livekr's decoder, save weights, processor and card.
     # 6. Save weights and processor, then score the saved folder one utterance at a time,
     #    exactly as the app loads and decodes it, for the card.
     trainer.save_model(str(out))
@@ -361,6 +342,6 @@ def run(
         return {}
     processor.save_pretrained(str(out))
     rates = score_checkpoint(out, evaluation) if evaluation else None
-    card = write_card(out, model_args, data_args, len(train), skipped, rates)
+    card = write_card(out, model_args, data_args, len(train), splits.skipped, rates, splits.eval_data)
     log.info("wrote %s (CER %s %%, WER %s %%)", out, card["cer"], card["wer"])
     return card

@@ -1,9 +1,15 @@
-"""Synthetic Korean speech with espeak-ng and sox, for smoke training and tests."""
+"""Synthetic Korean speech with espeak-ng and sox, for smoke training and tests.
+
+The sentences come with the package (``DEFAULT_SENTENCES``) and the corpus goes to one
+folder, ``corpus_dir()``, where the ``tiny-synthetic`` preset reads it, whatever the
+current folder.
+"""
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
@@ -11,13 +17,32 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import platformdirs
 import soundfile
 
 from livekr.config import SAMPLE_RATE
+from livekr.models import APP_NAME
 
 GAIN_DB = -10.0
 """espeak-ng renders near full scale; this brings it to a talking level."""
 VOICES = ("ko", "ko+f3", "ko+m3", "ko+f2", "ko+m7")
+DEFAULT_SENTENCES = Path(__file__).resolve().parent / "corpus" / "ko_sentences.txt"
+"""Everyday Korean sentences written for livekr (see ``corpus/README.md``)."""
+CORPUS_DIR_ENV = "LIVEKR_SYNTH_DIR"
+
+
+def corpus_dir() -> Path:
+    """Where ``livekr-train synth`` writes its corpus by default and the ``tiny-synthetic``
+    preset reads it: ``$LIVEKR_SYNTH_DIR``, else ``synth`` in livekr's user data folder."""
+    override = os.environ.get(CORPUS_DIR_ENV)
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_data_path(APP_NAME) / "synth"
+
+
+def read_sentences(path: str | Path) -> list[str]:
+    """The non-empty lines of a UTF-8 sentence file, stripped."""
+    return [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 class SynthError(Exception):

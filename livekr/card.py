@@ -1,0 +1,136 @@
+"""The ``livekr.json`` model card: what a checkpoint was trained on and how well it does.
+
+The trainer writes it beside the weights (``training_card`` then ``write_card``); the app
+reads it (``read_card``) for the Model menu and ``livekr models`` (``describe_card``). A card
+is a JSON object; readers tolerate missing and unknown keys, so the facts livekr keeps about
+published hub models (size, architecture, note) share the same shape. Standard library only.
+
+Keys the trainer writes:
+    base_model, preset, vocab_kind, normaliser_version, train_data, eval_data (what was
+    scored, in words), train_utterances, eval_utterances, skipped (reason → count),
+    cer, wer (percent, two decimals, or null when nothing was scored), date (ISO).
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from livekr.transcript import write_atomic
+
+log = logging.getLogger(__name__)
+
+CARD_NAME = "livekr.json"
+
+CARD_LABELS = (
+    ("base_model", "base model"),
+    ("architecture", "architecture"),
+    ("preset", "preset"),
+    ("vocab_kind", "vocabulary"),
+    ("normaliser_version", "normaliser"),
+    ("normalizer_version", "normaliser"),
+    ("eval_data", "evaluated on"),
+    ("train_utterances", "training utterances"),
+    ("date", "date"),
+    ("size", "download"),
+    ("note", "note"),
+)
+"""Card keys shown to people, in order, with their English labels (CER and WER come first)."""
+
+
+def read_card(folder: str | Path) -> dict[str, Any]:
+    """The card in ``folder``, or an empty dict when it has none or it cannot be read
+    (an unreadable card is logged as a warning: a card is never needed to load a model)."""
+    path = Path(folder) / CARD_NAME
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        log.warning("ignoring unreadable model card %s: %s", path, e)
+        return {}
+    if not isinstance(data, dict):
+        log.warning("ignoring model card %s: it is not a JSON object", path)
+        return {}
+    return data
+
+
+def write_card(folder: str | Path, card: Mapping[str, Any]) -> Path:
+    """Write ``card`` as ``folder/livekr.json`` atomically and return the path.
+
+    The JSON goes to a temporary file in ``folder``, is flushed to disk and then replaces
+    the old card, so a reader (or a crash) sees the old card or the new one, never half of
+    one. Raises ``OSError`` if it cannot be written (the old card is then left as it was).
+    """
+    path = Path(folder) / CARD_NAME
+    write_atomic(path, json.dumps(dict(card), ensure_ascii=False, indent=1) + "\n")
+    return path
+
+
+def _percent_of(rate: float | None) -> float | None:
+    return None if rate is None else round(100 * rate, 2)
+
+
+def training_card(
+    *,
+    base_model: str,
+    preset: str | None,
+    vocab_kind: str,
+    normaliser_version: int,
+    train_data: str,
+    eval_data: str | None,
+    train_utterances: int,
+    skipped: Mapping[str, int],
+    cer: float | None,
+    wer: float | None,
+    eval_utterances: int | None,
+    date: datetime.date | None = None,
+) -> dict[str, Any]:
+    """The card of a trained checkpoint.
+
+    ``cer`` and ``wer`` are fractions (0.0345) and are stored in percent (3.45); ``eval_data``
+    says in words what they were measured on (None when nothing was scored); ``date``
+    defaults to today.
+    """
+    return {
+        "base_model": base_model,
+        "preset": preset,
+        "vocab_kind": vocab_kind,
+        "normaliser_version": normaliser_version,
+        "train_data": train_data,
+        "eval_data": eval_data,
+        "train_utterances": train_utterances,
+        "skipped": dict(skipped),
+        "cer": _percent_of(cer),
+        "wer": _percent_of(wer),
+        "eval_utterances": eval_utterances,
+        "date": (date or datetime.date.today()).isoformat(),
+    }
+
+
+def _percent(value: Any) -> str | None:
+    """A CER/WER from a card (in percent) for people, or None if it is not a number."""
+    try:
+        return f"{float(value):.2f} %"
+    except (TypeError, ValueError):
+        return None
+
+
+def describe_card(card: Mapping[str, Any]) -> list[str]:
+    """The card as ``label: value`` lines for people (English labels; empty card → [])."""
+    lines = []
+    for key in ("cer", "wer"):
+        pct = _percent(card.get(key))
+        if pct is not None:
+            lines.append(f"{key.upper()}: {pct}")
+    seen = set()
+    for key, label in CARD_LABELS:
+        value = card.get(key)
+        if value not in (None, "") and label not in seen:
+            seen.add(label)
+            lines.append(f"{label}: {value}")
+    return lines
