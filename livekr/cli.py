@@ -26,9 +26,11 @@ from livekr.config import (
     SegmenterOptions,
 )
 from livekr.events import EventSink, Failure, Final, Finished, Partial, PipelineEvent, Stats
+from livekr.export import FORMATS, Format, format_for_path, render
+from livekr.fileio import write_atomic
 from livekr.pipeline import StreamingTranscriber
 from livekr.recognizer import ModelLoadError, Recognizer
-from livekr.transcript import FORMATS, Format, Transcript, format_for_path, render, write_atomic
+from livekr.transcript import Transcript
 
 log = logging.getLogger("livekr")
 

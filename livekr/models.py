@@ -16,8 +16,8 @@ from typing import Any
 
 import platformdirs
 
+from livekr.fileio import write_atomic
 from livekr.recognizer import read_card
-from livekr.transcript import write_atomic
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from livekr.config import SAMPLE_RATE
+from livekr.export import save
 from livekr.gui.recording import AudioSpool
 from livekr.journal import Journal
-from livekr.transcript import Transcript, Utterance, save
+from livekr.transcript import Transcript, Utterance
 
 log = logging.getLogger(__name__)
 
