@@ -61,10 +61,45 @@ def to_json(transcript: Transcript) -> str:
     return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
 
 
+class TranscriptFormatError(ValueError):
+    """A JSON transcript cannot be read; the message says why and what to do."""
+
+
+def _schema_version(data: object) -> int:
+    """The ``version`` of a parsed JSON transcript, checked against what this livekr reads."""
+    if not isinstance(data, dict):
+        raise TranscriptFormatError("not a livekr JSON transcript (expected an object at the top)")
+    if "version" not in data:
+        raise TranscriptFormatError("not a livekr JSON transcript: it has no \"version\" field")
+    version = data["version"]
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:
+        raise TranscriptFormatError(
+            f"invalid transcript version {version!r}; expected a whole number from 1 to {JSON_SCHEMA_VERSION}"
+        )
+    if version > JSON_SCHEMA_VERSION:
+        raise TranscriptFormatError(
+            f"transcript version {version} was written by a newer livekr; this one reads versions "
+            f"up to {JSON_SCHEMA_VERSION}: update livekr"
+        )
+    return version
+
+
 def from_json(text: str) -> Transcript:
-    """Read what ``to_json`` wrote."""
-    data = json.loads(text)
-    utterances = [Utterance.from_dict(u) for u in data["utterances"]]
+    """Read what ``to_json`` wrote (any version from 1 to ``JSON_SCHEMA_VERSION``).
+
+    Raises ``TranscriptFormatError`` (a ``ValueError``) when the text is not JSON, its
+    ``version`` is missing, invalid or newer than this livekr reads, or an utterance is malformed.
+    """
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise TranscriptFormatError(f"not a livekr JSON transcript: {e}") from e
+    _schema_version(data)
+    try:
+        utterances = [Utterance.from_dict(u) for u in data["utterances"]]
+    except (KeyError, TypeError, ValueError) as e:
+        problem = f"{type(e).__name__}: {e}"
+        raise TranscriptFormatError(f"malformed utterances in the JSON transcript ({problem})") from e
     return Transcript(utterances=utterances, model=str(data.get("model", "")))
 
 

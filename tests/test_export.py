@@ -8,6 +8,7 @@ import pytest
 
 from livekr import export, fileio
 from livekr.export import (
+    TranscriptFormatError,
     format_for_path,
     from_json,
     render,
@@ -82,8 +83,38 @@ def test_json_round_trip() -> None:
 
 
 def test_from_json_defaults() -> None:
-    back = from_json('{"utterances": [{"index": 3, "start_s": 1, "end_s": 2, "text": "가"}]}')
+    back = from_json('{"version": 1, "utterances": [{"index": 3, "start_s": 1, "end_s": 2, "text": "가"}]}')
     assert back == Transcript([Utterance(3, 1.0, 2.0, "가", 1.0, ())], model="")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"version": 2, "utterances": []}', r"^transcript version 2 was written by a newer livekr; "
+         r"this one reads versions up to 1: update livekr$"),
+        ('{"utterances": []}', r"it has no \"version\" field"),
+        ('{"version": "1", "utterances": []}', r"^invalid transcript version '1'; expected a whole number"),
+        ('{"version": 0, "utterances": []}', r"^invalid transcript version 0"),
+        ('{"version": 1.5, "utterances": []}', r"^invalid transcript version 1\.5"),
+        ('{"version": true, "utterances": []}', r"^invalid transcript version True"),
+        ('[1, 2]', r"expected an object at the top"),
+        ('{"version": 1, "utt', r"^not a livekr JSON transcript: "),
+        ('{"version": 1}', r"^malformed utterances in the JSON transcript \(KeyError"),
+        ('{"version": 1, "utterances": [{"index": 0}]}', r"^malformed utterances .*KeyError"),
+        ('{"version": 1, "utterances": [{"index": "x", "start_s": 0, "end_s": 1, "text": ""}]}',
+         r"^malformed utterances .*ValueError"),
+    ],
+    ids=["newer", "missing", "string", "zero", "float", "bool", "array", "not-json", "no-utterances",
+         "utterance-without-fields", "utterance-bad-index"],
+)
+def test_from_json_checks_the_version_and_shape(text: str, message: str) -> None:
+    with pytest.raises(TranscriptFormatError, match=message):
+        from_json(text)
+
+
+def test_from_json_error_is_a_value_error() -> None:
+    # Callers that already catch ValueError (the window's open and recovery paths) keep working.
+    assert issubclass(TranscriptFormatError, ValueError)
 
 
 @pytest.mark.parametrize(
