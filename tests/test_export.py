@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -138,14 +139,41 @@ def test_format_for_path_default() -> None:
     assert format_for_path("notes.srt", default="json") == "srt"
 
 
-@pytest.mark.parametrize("name", ["t.txt", "t.srt", "t.vtt", "t.json", "t.md"])
-def test_save_picks_format_by_extension(tmp_path: Path, name: str) -> None:
-    t = make_transcript()
+TXT = "안녕\n한 시간 뒤\n"
+SRT = "1\n00:00:01,200 --> 00:00:03,457\n안녕\n\n2\n01:02:03,000 --> 01:02:06,000\n한 시간 뒤\n"
+VTT = "WEBVTT\n\n00:00:01.200 --> 00:00:03.457\n안녕\n\n01:02:03.000 --> 01:02:06.000\n한 시간 뒤\n"
+JSON = {
+    "version": 1,
+    "model": "folder/ckpt-1",
+    "utterances": [
+        {"index": 0, "start_s": 1.2, "end_s": 3.4567, "text": "안녕", "confidence": 0.7, "chars": [
+            {"char": "안", "start_s": 0.0, "end_s": 0.12, "confidence": 0.91},
+            {"char": "녕", "start_s": 0.12, "end_s": 0.3, "confidence": 0.5},
+        ]},
+        {"index": 1, "start_s": 4.0, "end_s": 5.0, "text": "   ", "confidence": 0.0, "chars": []},
+        {"index": 2, "start_s": 3723.0004, "end_s": 3725.9996, "text": "한 시간 뒤", "confidence": 0.8,
+         "chars": []},
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("t.txt", TXT), ("t.srt", SRT), ("T.VTT", VTT), ("t.md", TXT), ("notes", TXT), ("t.srt.bak", TXT)],
+)
+def test_save_picks_format_by_extension(tmp_path: Path, name: str, expected: str) -> None:
     path = tmp_path / name
-    save(t, path)
-    expected = render(t, format_for_path(name))
+    save(make_transcript(), path)
     assert path.read_text(encoding="utf-8") == expected
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]
+
+
+def test_save_json_by_extension(tmp_path: Path) -> None:
+    path = tmp_path / "t.json"
+    save(make_transcript(), path)
+    text = path.read_text(encoding="utf-8")
+    assert json.loads(text) == JSON
+    assert "안녕" in text and text.endswith("}\n")
 
 
 def test_save_explicit_format_wins(tmp_path: Path) -> None:
