@@ -16,7 +16,11 @@ import soundfile
 
 from livekr.audio import ArraySource, AudioError, FileSource
 from livekr.config import SAMPLE_RATE, AudioOptions
+from livekr.events import Final, Finished, PipelineEvent
 from livekr.microphone import InputDevice, MicrophoneSource, list_input_devices, resolve_input_device
+from livekr.pipeline import StreamingTranscriber
+from livekr.recognizer import Recognition
+from tests.conftest import ScriptedRecognizer, silence
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -429,3 +433,35 @@ def test_microphone_callback_only_enqueues_and_counts_drops() -> None:
     source.stop()
     assert source.read(0.1) is not None
     assert source.read(0.1) is None
+
+
+class FiniteCheckingRecognizer(ScriptedRecognizer):
+    """Answers from its script and records whether every audio it was given was finite."""
+
+    def __init__(self) -> None:
+        super().__init__(["가나다"])
+        self.all_finite = True
+
+    def recognize(self, audio: np.ndarray) -> Recognition:
+        self.all_finite &= bool(np.all(np.isfinite(audio)))
+        return super().recognize(audio)
+
+
+def test_utterance_with_nan_samples_is_still_transcribed(tmp_path: Path, speak) -> None:
+    speech = speak("안녕하세요 오늘 날씨가 좋습니다")
+    samples = np.concatenate([silence(0.5), speech, silence(1.5)])
+    samples[8000 + speech.size // 2 : 8000 + speech.size // 2 + 400] = np.nan  # a damaged stretch
+    path = tmp_path / "damaged.wav"  # at 44.1 kHz, so it goes through the resampler
+    t_native = np.arange(int(samples.size * 44100 / SAMPLE_RATE)) * SAMPLE_RATE / 44100
+    upsampled = np.interp(t_native, np.arange(samples.size), samples).astype(np.float32)
+    soundfile.write(path, upsampled, 44100, subtype="FLOAT")
+    events: list[PipelineEvent] = []
+    recognizer = FiniteCheckingRecognizer()
+    source = FileSource(path)
+    StreamingTranscriber(source, recognizer, events.append).run()
+    finals = [e for e in events if isinstance(e, Final)]
+    assert [f.utterance.text for f in finals] == ["가나다"]
+    assert recognizer.all_finite
+    assert isinstance(events[-1], Finished)
+    [warning] = source.warnings
+    assert warning.startswith(f"{path}: ") and "samples were NaN or infinite" in warning
