@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from livekr.transcript import write_atomic
+from livekr.fileio import write_atomic
 
 log = logging.getLogger(__name__)
 

@@ -26,11 +26,13 @@ from livekr.config import (
 )
 from livekr.console import ConsoleReporter, EventPrinter, Interrupt, drive, say, session_sink
 from livekr.events import FailureKind
+from livekr.export import FORMATS, Format, format_for_path, render
+from livekr.fileio import write_atomic
 from livekr.options import add_arguments, from_arguments
 from livekr.pipeline import StreamingTranscriber
 from livekr.recognizer import ModelLoadError, Recognizer
 from livekr.session import TranscriptSession
-from livekr.transcript import FORMATS, Format, Transcript, format_for_path, render, write_atomic
+from livekr.transcript import Transcript
 
 if TYPE_CHECKING:
     from livekr.microphone import InputDevice

@@ -17,7 +17,7 @@ from typing import Any
 import platformdirs
 
 from livekr.card import describe_card, read_card
-from livekr.transcript import write_atomic
+from livekr.fileio import write_atomic
 
 log = logging.getLogger(__name__)
 

@@ -22,9 +22,10 @@ from pathlib import Path
 from livekr.audio import AudioSource
 from livekr.config import SAMPLE_RATE, SessionOptions
 from livekr.events import Failure, FailureKind, Final, Finished, LevelChanged, Partial, PipelineEvent
+from livekr.export import save
 from livekr.journal import Journal
 from livekr.recording import AudioSpool, RecordingSource
-from livekr.transcript import Transcript, Utterance, save
+from livekr.transcript import Transcript, Utterance
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,7 @@ import pytest
 import soundfile
 
 from livekr.cli import main
-from livekr.transcript import from_json
+from livekr.export import from_json
 from tests.conftest import silence
 
 pytestmark = pytest.mark.slow

@@ -17,11 +17,12 @@ from PySide6.QtCore import QSettings
 from livekr.audio import ArraySource, AudioError, AudioSource
 from livekr.config import SAMPLE_RATE
 from livekr.events import Final, Finished
+from livekr.export import from_json
 from livekr.gui.app import build_window, source_factory
 from livekr.gui.main_window import MainWindow
 from livekr.gui.settings import GROUPS, AppSettings, save_settings
 from livekr.journal import list_discarded, read_journal
-from livekr.transcript import Transcript, from_json
+from livekr.transcript import Transcript
 from tests.conftest import ScriptedRecognizer, silence
 
 SESSION_TIMEOUT_MS = 20_000

@@ -1,199 +1,40 @@
-"""livekr.transcript: subtitle and JSON formats, format choice and atomic saving."""
+"""livekr.transcript: the utterance and transcript data types."""
 
 from __future__ import annotations
 
-import os
-import stat
-from pathlib import Path
-
 import pytest
 
-from livekr import transcript as tr
-from livekr.transcript import (
-    CharSpan,
-    Transcript,
-    Utterance,
-    format_for_path,
-    from_json,
-    render,
-    save,
-    to_json,
-    to_srt,
-    to_txt,
-    to_vtt,
-    write_atomic,
-)
+from livekr.transcript import CharSpan, Transcript, Utterance
 
 
-def make_transcript() -> Transcript:
-    chars = (CharSpan("안", 0.0, 0.12, 0.91), CharSpan("녕", 0.12, 0.3, 0.5))
-    return Transcript(
-        utterances=[
-            Utterance(0, 1.2, 3.4567, "안녕", 0.7, chars),
-            Utterance(1, 4.0, 5.0, "   ", 0.0),  # nothing recognised: no cue
-            Utterance(2, 3723.0004, 3725.9996, "한 시간 뒤", 0.8),
-        ],
-        model="folder/ckpt-1",
-    )
+def test_utterance_dict_round_trip_keeps_chars_as_tuple() -> None:
+    u = Utterance(4, 1.5, 2.25, "안녕", 0.75, (CharSpan("안", 0.0, 0.1, 0.9), CharSpan("녕", 0.1, 0.3, 0.6)))
+    data = u.to_dict()
+    assert list(data["chars"]) == [
+        {"char": "안", "start_s": 0.0, "end_s": 0.1, "confidence": 0.9},
+        {"char": "녕", "start_s": 0.1, "end_s": 0.3, "confidence": 0.6},
+    ]
+    back = Utterance.from_dict(data)
+    assert back == u
+    assert isinstance(back.chars, tuple)
 
 
-def test_srt() -> None:
-    assert to_srt(make_transcript()) == (
-        "1\n00:00:01,200 --> 00:00:03,457\n안녕\n\n2\n01:02:03,000 --> 01:02:06,000\n한 시간 뒤\n"
-    )
+def test_utterance_from_dict_converts_types_and_defaults() -> None:
+    back = Utterance.from_dict({"index": "3", "start_s": 1, "end_s": "2.5", "text": "가"})
+    assert back == Utterance(3, 1.0, 2.5, "가", 1.0, ())
+    assert isinstance(back.start_s, float)
 
 
-def test_vtt() -> None:
-    assert to_vtt(make_transcript()) == (
-        "WEBVTT\n\n00:00:01.200 --> 00:00:03.457\n안녕\n\n01:02:03.000 --> 01:02:06.000\n한 시간 뒤\n"
-    )
+def test_utterance_from_dict_missing_field() -> None:
+    with pytest.raises(KeyError, match="text"):
+        Utterance.from_dict({"index": 0, "start_s": 0, "end_s": 1})
 
 
-def test_txt_and_text_skip_empty_utterances() -> None:
-    t = make_transcript()
-    assert to_txt(t) == "안녕\n한 시간 뒤\n"
-    assert to_txt(Transcript()) == ""
-    assert to_srt(Transcript()) == ""
-    assert to_vtt(Transcript()) == "WEBVTT\n"
-
-
-@pytest.mark.parametrize(
-    ("seconds", "srt", "vtt"),
-    [
-        (0.0, "00:00:00,000", "00:00:00.000"),
-        (-0.25, "00:00:00,000", "00:00:00.000"),  # clamped, never negative
-        (0.0014, "00:00:00,001", "00:00:00.001"),
-        (0.0016, "00:00:00,002", "00:00:00.002"),  # rounded, not truncated
-        (59.9996, "00:01:00,000", "00:01:00.000"),  # rounding carries into minutes
-        (3599.9999, "01:00:00,000", "01:00:00.000"),  # ... and into hours
-        (36_000 + 61.5, "10:01:01,500", "10:01:01.500"),
-    ],
-)
-def test_timestamps(seconds: float, srt: str, vtt: str) -> None:
-    t = Transcript([Utterance(0, seconds, seconds, "가", 1.0)])
-    assert to_srt(t).splitlines()[1] == f"{srt} --> {srt}"
-    assert to_vtt(t).splitlines()[2] == f"{vtt} --> {vtt}"
-
-
-def test_json_round_trip() -> None:
-    t = make_transcript()
-    text = to_json(t)
-    assert "안녕" in text  # UTF-8, not \u escapes
-    back = from_json(text)
-    assert back == t
-    assert isinstance(back.utterances[0].chars, tuple)
-    assert back.utterances[0].chars[1] == CharSpan("녕", 0.12, 0.3, 0.5)
-    assert back.utterances[1].text == "   "  # JSON keeps every utterance
-
-
-def test_from_json_defaults() -> None:
-    back = from_json('{"utterances": [{"index": 3, "start_s": 1, "end_s": 2, "text": "가"}]}')
-    assert back == Transcript([Utterance(3, 1.0, 2.0, "가", 1.0, ())], model="")
-
-
-@pytest.mark.parametrize(
-    ("path", "expected"),
-    [
-        ("out.srt", "srt"),
-        ("OUT.VTT", "vtt"),
-        ("dir.json/out.json", "json"),
-        ("a/b/notes.txt", "txt"),
-        ("notes", "txt"),
-        ("notes.srt.bak", "txt"),
-        (Path("x.Json"), "json"),
-    ],
-)
-def test_format_for_path(path: str | Path, expected: str) -> None:
-    assert format_for_path(path) == expected
-
-
-def test_format_for_path_default() -> None:
-    assert format_for_path("notes", default="json") == "json"
-    assert format_for_path("notes.srt", default="json") == "srt"
-
-
-@pytest.mark.parametrize("name", ["t.txt", "t.srt", "t.vtt", "t.json", "t.md"])
-def test_save_picks_format_by_extension(tmp_path: Path, name: str) -> None:
-    t = make_transcript()
-    path = tmp_path / name
-    save(t, path)
-    expected = render(t, format_for_path(name))
-    assert path.read_text(encoding="utf-8") == expected
-    assert sorted(p.name for p in tmp_path.iterdir()) == [name]
-
-
-def test_save_explicit_format_wins(tmp_path: Path) -> None:
-    path = tmp_path / "t.txt"
-    save(make_transcript(), path, fmt="vtt")
-    assert path.read_text(encoding="utf-8").startswith("WEBVTT\n")
-
-
-def test_unknown_format(tmp_path: Path) -> None:
-    message = r"unknown format 'docx'; choose one of txt, srt, vtt, json"
-    with pytest.raises(ValueError, match=message):
-        render(make_transcript(), "docx")  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="unknown format"):
-        save(make_transcript(), tmp_path / "t.txt", fmt="docx")  # type: ignore[arg-type]
-    assert list(tmp_path.iterdir()) == []
-
-
-OLD = "old content\n"
-
-
-def _fail(*args: object, **kwargs: object) -> None:
-    raise OSError("disk on fire")
-
-
-@pytest.mark.parametrize("stage", ["render", "fsync", "replace"])
-def test_save_failure_keeps_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stage: str) -> None:
-    path = tmp_path / "t.srt"
-    path.write_text(OLD, encoding="utf-8")
-    if stage == "render":
-        monkeypatch.setitem(tr._RENDERERS, "srt", _fail)
-    else:
-        monkeypatch.setattr(tr.os, stage, _fail)
-    with pytest.raises(OSError, match="disk on fire"):
-        save(make_transcript(), path)
-    monkeypatch.undo()
-    assert path.read_text(encoding="utf-8") == OLD
-    assert [p.name for p in tmp_path.iterdir()] == ["t.srt"]  # no temporary file left
-
-
-def test_write_atomic_interrupted_keeps_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # KeyboardInterrupt is not an Exception: the temporary file must still be removed.
-    def interrupt(*args: object) -> None:
-        raise KeyboardInterrupt
-
-    path = tmp_path / "t.txt"
-    path.write_text(OLD, encoding="utf-8")
-    monkeypatch.setattr(tr.os, "fsync", interrupt)
-    with pytest.raises(KeyboardInterrupt):
-        write_atomic(path, "new\n")
-    monkeypatch.undo()
-    assert path.read_text(encoding="utf-8") == OLD
-    assert [p.name for p in tmp_path.iterdir()] == ["t.txt"]
-
-
-def test_write_atomic_replaces_and_writes_utf8_with_lf(tmp_path: Path) -> None:
-    path = tmp_path / "t.txt"
-    path.write_text(OLD, encoding="utf-8")
-    write_atomic(str(path), "가\n나\n")
-    assert path.read_bytes() == "가\n나\n".encode()
-    assert [p.name for p in tmp_path.iterdir()] == ["t.txt"]
-
-
-def test_write_atomic_relative_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.chdir(tmp_path)
-    write_atomic("bare.txt", "x\n")
-    assert (tmp_path / "bare.txt").read_text(encoding="utf-8") == "x\n"
-
-
-@pytest.mark.skipif(os.name != "posix", reason="POSIX permission bits")
-def test_saved_file_has_ordinary_permissions(tmp_path: Path) -> None:
-    # A transcript is an ordinary document: it gets the mode any new file gets under the
-    # user's umask, not the owner-only mode of a private temporary file.
-    umask = os.umask(0o022)
-    os.umask(umask)
-    path = tmp_path / "t.txt"
-    save(make_transcript(), path)
-    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+def test_transcript_text_skips_empty_utterances() -> None:
+    t = Transcript(model="m")
+    assert t.text == ""
+    t.add(Utterance(0, 0.0, 1.0, "하나", 1.0))
+    t.add(Utterance(1, 1.0, 2.0, "", 0.0))
+    t.add(Utterance(2, 2.0, 3.0, "둘", 1.0))
+    assert t.text == "하나\n둘"
+    assert [u.index for u in t.utterances] == [0, 1, 2]
