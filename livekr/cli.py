@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from livekr.audio import AudioError, AudioSource, FileSource
+from livekr.audio import AudioError, AudioSource, FileSource, source_warnings
 from livekr.config import (
     DEFAULT_MODEL,
     PipelineOptions,
@@ -27,12 +27,11 @@ from livekr.config import (
 from livekr.console import ConsoleReporter, EventPrinter, Interrupt, drive, say, session_sink
 from livekr.events import FailureKind
 from livekr.export import FORMATS, Format, format_for_path, render
-from livekr.fileio import write_atomic
+from livekr.fileio import OutputError, resolve_outputs, save_text
 from livekr.options import add_arguments, from_arguments
 from livekr.pipeline import StreamingTranscriber
 from livekr.recognizer import ModelLoadError, Recognizer
 from livekr.session import TranscriptSession
-from livekr.transcript import Transcript
 
 if TYPE_CHECKING:
     from livekr.microphone import InputDevice
@@ -139,26 +138,31 @@ def run_session(source: AudioSource, recognizer: Recognizer, session: Transcript
     return drive(transcriber, interrupt)
 
 
-def _output_path(args: argparse.Namespace, audio: Path, fmt: Format) -> Path | None:
-    if not args.output or args.output == "-":
-        return None
-    out = Path(args.output)
-    if len(args.audio) > 1 or out.is_dir() or args.output.endswith(("/", os.sep)):
-        out.mkdir(parents=True, exist_ok=True)
-        return out / f"{audio.stem}.{fmt}"
-    return out
+def report_warnings(source: AudioSource, printer: EventPrinter | None) -> None:
+    """What the source noticed about its input (a truncated file, damaged samples)."""
+    for warning in source_warnings(source):
+        say(f"warning: {warning}")
+        if printer is not None:
+            printer.write({"type": "warning", "message": warning})
 
 
-def deliver(transcript: Transcript, fmt: Format, out: Path | None) -> bool:
-    """Write the transcript to ``out`` (stdout when None); False when it could not be."""
-    text = render(transcript, fmt)
+def deliver(text: str, out: Path | None, stem: str) -> bool:
+    """Write ``text`` to ``out`` (stdout when None). When ``out`` cannot be written the text
+    goes to a fallback file, or failing that to stdout, and the message says where; False
+    then."""
     if out is None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return True
-    write_atomic(out, text)
-    say(f"wrote {out}")
-    return True
+    try:
+        result = save_text(out, text, stem=stem)
+    except OutputError as e:
+        say(f"error: {e}; the transcript follows on stdout")
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return False
+    say(result.message if not result.fell_back else f"error: {result.message}")
+    return not result.fell_back
 
 
 def _open_sources(args: argparse.Namespace, printer: EventPrinter | None) -> tuple[list[FileSource], int]:
@@ -183,9 +187,10 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     sources, status = _open_sources(args, printer)
     if not sources:
         return status
+    outputs = resolve_outputs(args.output, [s.path for s in sources], fmt)  # a bad -o fails early
     recognizer = load_model(args)
     with Interrupt() as interrupt:
-        for done, source in enumerate(sources):
+        for done, (source, out) in enumerate(zip(sources, outputs, strict=True)):
             if interrupt.requested:
                 say(f"stopped; not transcribed: {', '.join(str(s.path) for s in sources[done:])}")
                 break
@@ -194,21 +199,15 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
             session = TranscriptSession(SessionOptions(autosave=False), model=recognizer.name)
             reporter = ConsoleReporter(source.path.name, source.duration_s)
             finished = run_session(source, recognizer, session, [printer, reporter], args, interrupt)
+            report_warnings(source, printer)
             if session.failures or not finished:
                 status = EXIT_FAILED
-            if not deliver_file(session.transcript, fmt, args, source.path, printer):
+            shown_as_events = printer is not None and args.output is None
+            if not shown_as_events and not deliver(render(session.transcript, fmt), out, source.path.stem):
                 status = EXIT_FAILED
             if not finished:
                 break
     return interrupt.exit_code if interrupt.requested else status
-
-
-def deliver_file(transcript: Transcript, fmt: Format, args: argparse.Namespace, audio: Path,
-                 printer: EventPrinter | None) -> bool:
-    out = _output_path(args, audio, fmt)
-    if out is None and args.events and args.output != "-":
-        return True
-    return deliver(transcript, fmt, out)
 
 
 def open_microphone(device_spec: str) -> AudioSource:
@@ -250,14 +249,19 @@ def cmd_listen(args: argparse.Namespace, open_source: Callable[[str], AudioSourc
 
 
 def save_session(session: TranscriptSession, out: Path) -> bool:
-    """Save the session's transcript (and kept audio) to ``out``; False, said, when it could not."""
-    try:
-        audio = session.save(out)
-    except (OSError, ValueError) as e:
-        say(f"error: cannot write {out}: {e}")
-        return False
-    say(f"wrote {out}" + (f" and {audio}" if audio is not None else ""))
-    return True
+    """Save the session's transcript (and kept audio) to ``out``, or somewhere safe when
+    ``out`` cannot be written (said, and False then)."""
+    delivered = deliver(render(session.transcript, format_for_path(out)), out, out.stem)
+    if delivered:
+        session.mark_saved(out)
+        try:
+            audio = session.export_audio(out.with_suffix(".flac"))
+        except (OSError, RuntimeError) as e:  # the audio stays beside the journal
+            say(f"error: cannot write the kept audio beside {out}: {e}")
+            return False
+        if audio is not None:
+            say(f"wrote {audio}")
+    return delivered
 
 
 def cmd_recover(args: argparse.Namespace) -> int:
@@ -356,7 +360,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return COMMANDS[args.command](args)
-    except (AudioError, ModelLoadError, ValueError) as e:
+    except (AudioError, ModelLoadError, OutputError, ValueError) as e:
         say(f"error: {e}")
         return EXIT_FAILED
     except KeyboardInterrupt:  # before a session took over the signals (e.g. while loading)

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import soundfile
 
-from livekr.audio import AudioSource
+from livekr.audio import AudioSource, source_warnings
 from livekr.config import SAMPLE_RATE
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,10 @@ class RecordingSource:
 
     def stop(self) -> None:
         self.inner.stop()
+
+    @property
+    def warnings(self) -> list[str]:
+        return source_warnings(self.inner)
 
     @property
     def dropped_blocks(self) -> int:

@@ -200,15 +200,25 @@ class TranscriptSession:
 
     def save(self, path: Path) -> Path | None:
         """Save atomically in the format of ``path``'s extension; with kept audio, also write
-        ``path`` with ``.flac`` and return that path."""
+        ``path`` with ``.flac`` and return that path. Raises ``OSError`` (``OutputError``)."""
         with self._lock:
             save(self.transcript, path)
+        self.mark_saved(path)
+        return self.export_audio(path.with_suffix(".flac"))
+
+    def mark_saved(self, path: Path) -> None:
+        """The transcript as it is now was written to ``path`` (by ``save`` or the caller)."""
+        with self._lock:
             self.path = path
             self.dirty = False
+
+    def export_audio(self, target: Path) -> Path | None:
+        """The kept audio as FLAC at ``target``, or None when no audio is kept."""
+        with self._lock:
             spool = self.spool
         if spool is None or not spool.samples:
             return None
-        return spool.export_flac(path.with_suffix(".flac"))
+        return spool.export_flac(target)
 
     def clear(self) -> None:
         """Forget the text so far (the caller has confirmed). Its journal, with its kept

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Signal, Slot
 
-from livekr.audio import AudioError, AudioSource
+from livekr.audio import AudioError, AudioSource, source_warnings
 from livekr.config import RecognizerOptions
 from livekr.events import Failure, FailureKind, Finished, PipelineEvent
 from livekr.gui.bridge import PipelineBridge
@@ -169,6 +169,8 @@ class Dictation(QObject):
     def _on_run_finished(self) -> None:
         bridge, self._bridge = self._bridge, None
         if bridge is not None:
+            for warning in source_warnings(bridge.source):  # e.g. a truncated --demo file
+                emit(self.pipeline_event, Failure(warning, FailureKind.INPUT))
             bridge.deleteLater()
         emit(self.running_changed, False)
         if self._restart_after_finish:
