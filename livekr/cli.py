@@ -70,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="livekr", description="Real-time Korean dictation.")
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details")
     _add_model_options(parser, os.environ.get("LIVEKR_MODEL"), suppress=False)
-    add_arguments(parser, SessionOptions)
+    add_arguments(parser, SessionOptions, suppress_defaults=True)  # given: overrides the settings
     parser.add_argument("--demo", metavar="AUDIO", help="play a file as if it were the microphone")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -328,7 +328,8 @@ def cmd_models(args: argparse.Namespace) -> int:
 def cmd_window(args: argparse.Namespace) -> int:
     from livekr.gui.app import run_app
 
-    return run_app(args.model, from_arguments(RecognizerOptions, args), args.input_device or None, args.demo)
+    given = {name: getattr(args, name) for name in ("input_device", "keep_audio") if hasattr(args, name)}
+    return run_app(args.model, from_arguments(RecognizerOptions, args), given, args.demo)
 
 
 COMMANDS = {

@@ -537,3 +537,12 @@ def test_close_now_during_a_stuck_model_load_exits_cleanly(tmp_path: Path) -> No
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "a model load was still running" in proc.stderr
+
+
+def test_command_line_session_options_apply_to_this_run_only(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window([], ScriptedRecognizer(),
+                         session_override={"input_device": "USB Mic", "keep_audio": True})
+    assert window.dictation.input_device == "USB Mic"
+    assert window.dictation.session.options.keep_audio
+    stored = QSettings(window.store.fileName(), QSettings.Format.IniFormat)
+    assert stored.value("session/keep_audio") is None  # the saved settings are untouched

@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
@@ -64,7 +65,7 @@ def build_window(
     journal_folder: Path | None = None,
     recognizer: Recognizer | None = None,
     recognizer_override: RecognizerOptions | None = None,
-    input_device: str | None = None,
+    session_override: dict[str, Any] | None = None,
     demo_name: str = "",
 ) -> MainWindow:
     """The window with its controller; every device and model is passed in (tests use fakes)."""
@@ -72,19 +73,21 @@ def build_window(
     set_language(settings.window.language)
     session = TranscriptSession(settings.session, journal_folder or journal_dir())
     dictation = Dictation(make_source, load_model, session, settings, recognizer=recognizer)
-    if input_device is not None:
-        dictation.input_device = input_device
+    if session_override:  # for this run only: the stored settings stay as they are
+        dictation.apply_settings(settings.with_options("session", **session_override))
+        dictation.input_device = dictation.settings.session.input_device
     if recognizer_override is not None:
         dictation.recognizer_override = recognizer_override
     return MainWindow(dictation, store, prompter or DialogPrompter(), list_devices, demo_name)
 
 
-def run_app(model: str | None, recognizer_override: RecognizerOptions, input_device: str | None,
+def run_app(model: str | None, recognizer_override: RecognizerOptions, session_override: dict[str, Any],
             demo: str | None) -> int:
     """Show the dictation window and run Qt's event loop; returns the exit code.
 
     ``model`` is a checkpoint folder or hub id (default: the last one used); device and dtype
-    of ``recognizer_override`` other than "auto" override the saved settings for this run;
+    of ``recognizer_override`` other than "auto", and the ``SessionOptions`` fields in
+    ``session_override`` (e.g. ``input_device``), override the saved settings for this run;
     ``demo`` plays a WAV file through the live path as if it were the microphone.
     """
     existing = QApplication.instance()
@@ -97,7 +100,7 @@ def run_app(model: str | None, recognizer_override: RecognizerOptions, input_dev
         store=store,
         make_source=source_factory(demo),
         recognizer_override=recognizer_override,
-        input_device=input_device,
+        session_override=session_override,
         demo_name=Path(demo).name if demo else "",
     )
     window.show()
