@@ -135,12 +135,13 @@ def run(args: argparse.Namespace, work: Path, model: Path, wav: Path) -> int:
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from livekr.events import Final, Finished, Partial, PipelineEvent
     from livekr.gui.app import build_window, source_factory
-    from livekr.gui.settings import AppSettings, save_settings
+    from livekr.gui.settings import AppSettings, WindowOptions, save_settings
 
     app = QApplication([sys.argv[0]])
     store = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
-    save_settings(store, AppSettings(language=args.lang, font_pt=19))
+    save_settings(store, AppSettings(window=WindowOptions(language=args.lang, font_pt=19)))
     window = build_window(store=store, make_source=source_factory(str(wav)),
                           prompter=QuietPrompter(), list_devices=lambda: [],  # type: ignore[arg-type]
                           demo_name=wav.name)
@@ -160,13 +161,17 @@ def run(args: argparse.Namespace, work: Path, model: Path, wav: Path) -> int:
         print(f"saved {args.out} after {len(finals)} finals", flush=True)
         window.dictation.stop()
 
-    def on_partial(text: str) -> None:
-        if text and len(finals) >= args.finals:
+    def on_event(event: PipelineEvent) -> None:
+        if isinstance(event, Final):
+            finals.append(event)
+        elif isinstance(event, Partial) and event.text and len(finals) >= args.finals:
             QTimer.singleShot(150, shoot)  # mid-utterance: the partial shows in grey
+        elif isinstance(event, Finished):
+            shoot()
+            window.close()
+            app.quit()
 
-    window.dictation.final.connect(finals.append)
-    window.dictation.partial.connect(on_partial)
-    window.dictation.finished.connect(lambda _: (shoot(), window.close(), app.quit()))
+    window.dictation.pipeline_event.connect(on_event)
     window.dictation.model_failed.connect(lambda ref, why: (print(why), app.exit(1)))
     QTimer.singleShot(0, lambda: window.dictation.load_model(str(model)))
     QTimer.singleShot(120_000, lambda: app.exit(2))
