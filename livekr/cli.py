@@ -165,13 +165,15 @@ def deliver(text: str, out: Path | None, stem: str) -> bool:
     return not result.fell_back
 
 
-def _open_sources(args: argparse.Namespace, printer: EventPrinter | None) -> tuple[list[FileSource], int]:
-    """Check every input before the model loads; unreadable ones are reported and skipped."""
-    sources: list[FileSource] = []
+def _open_sources(args: argparse.Namespace,
+                  printer: EventPrinter | None) -> tuple[list[tuple[str, FileSource]], int]:
+    """Check every input before the model loads; unreadable ones are reported and skipped.
+    Returns (name as given, source) pairs."""
+    sources: list[tuple[str, FileSource]] = []
     status = EXIT_OK
     for name in args.audio:
         try:
-            sources.append(FileSource(name, realtime=args.realtime))
+            sources.append((name, FileSource(name, realtime=args.realtime)))
         except AudioError as e:
             say(f"error: {e}")
             if printer is not None:
@@ -184,15 +186,18 @@ def _open_sources(args: argparse.Namespace, printer: EventPrinter | None) -> tup
 def cmd_transcribe(args: argparse.Namespace) -> int:
     fmt: Format = args.format or (format_for_path(args.output) if args.output not in (None, "-") else "txt")
     printer = EventPrinter(sys.stdout) if args.events else None
+    # Before anything loads, so a bad -o fails early; several inputs mean a folder, even
+    # when some of them cannot be read.
+    planned = dict(zip(args.audio, resolve_outputs(args.output, args.audio, fmt), strict=True))
     sources, status = _open_sources(args, printer)
     if not sources:
         return status
-    outputs = resolve_outputs(args.output, [s.path for s in sources], fmt)  # a bad -o fails early
+    outputs = [planned[name] for name, _ in sources]
     recognizer = load_model(args)
     with Interrupt() as interrupt:
-        for done, (source, out) in enumerate(zip(sources, outputs, strict=True)):
+        for done, ((_, source), out) in enumerate(zip(sources, outputs, strict=True)):
             if interrupt.requested:
-                say(f"stopped; not transcribed: {', '.join(str(s.path) for s in sources[done:])}")
+                say(f"stopped; not transcribed: {', '.join(name for name, _ in sources[done:])}")
                 break
             if printer is not None:
                 printer.source = str(source.path)
