@@ -116,6 +116,29 @@ class PipelineOptions:
         validate(self)
 
 
+ENCODING_MODES = ("windowed", "whole")
+
+
+@dataclass(frozen=True)
+class EncodingOptions:
+    """How an utterance is encoded: whole, or in overlapping windows whose chunks are stitched."""
+
+    mode: str = option(
+        "windowed", "windowed: each forward pass covers one window however long the utterance; "
+        "whole: every pass re-encodes the utterance so far", choices=ENCODING_MODES, flag="--encoding",
+        dialog="set_encoding",
+    )
+    left_s: float = option(4.0, "left context of a window, in s", minimum=0.0, maximum=30.0,
+                           flag="--window-left-s")
+    chunk_s: float = option(2.0, "new audio fixed by each window, in s", minimum=0.2, maximum=30.0,
+                            flag="--window-chunk-s")
+    right_s: float = option(1.0, "right context of a window (also how far partial text may still "
+                            "change), in s", minimum=0.0, maximum=10.0, flag="--window-right-s")
+
+    def __post_init__(self) -> None:
+        validate(self)
+
+
 @dataclass(frozen=True)
 class SessionOptions:
     """What a dictation session keeps besides the text."""

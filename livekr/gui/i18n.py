@@ -83,6 +83,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "set_end_silence": ("말 끝 판단 침묵 (ms)", "End-of-speech silence (ms)"),
     "set_vad": ("음성 감지 엄격도 (0–3)", "Voice detection strictness (0–3)"),
     "set_partials": ("말하는 도중 임시 결과 표시", "Show partial results while speaking"),
+    "set_encoding": ("인코딩 (windowed: 긴 문장도 실시간)", "Encoding (windowed: real time at any length)"),
     "set_device": ("연산 장치", "Compute device"),
     "set_dtype": ("정밀도", "Precision"),
     "set_font": ("글자 크기 (pt)", "Font size (pt)"),

@@ -20,7 +20,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livekr.config import PipelineOptions, RecognizerOptions, SegmenterOptions, SessionOptions
+from livekr.config import (
+    EncodingOptions,
+    PipelineOptions,
+    RecognizerOptions,
+    SegmenterOptions,
+    SessionOptions,
+)
 from livekr.gui.i18n import STRINGS, tr
 from livekr.options import DeclaredOption, declared, from_store, option, to_store, validate
 
@@ -46,7 +52,7 @@ class WindowOptions:
         validate(self)
 
 
-GROUPS = ("segmenter", "pipeline", "recognizer", "session", "window")
+GROUPS = ("segmenter", "pipeline", "encoding", "recognizer", "session", "window")
 """The option groups of ``AppSettings``, in dialog order; each is also its settings-key prefix."""
 
 
@@ -56,6 +62,7 @@ class AppSettings:
 
     segmenter: SegmenterOptions = field(default_factory=SegmenterOptions)
     pipeline: PipelineOptions = field(default_factory=PipelineOptions)
+    encoding: EncodingOptions = field(default_factory=EncodingOptions)
     recognizer: RecognizerOptions = field(default_factory=RecognizerOptions)
     session: SessionOptions = field(default_factory=SessionOptions)
     window: WindowOptions = field(default_factory=WindowOptions)
