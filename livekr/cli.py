@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from livekr.audio import AudioError, AudioSource, FileSource, source_warnings
 from livekr.config import (
     DEFAULT_MODEL,
+    EncodingOptions,
     PipelineOptions,
     RecognizerOptions,
     SegmenterOptions,
@@ -57,6 +58,7 @@ def _add_model_options(p: argparse.ArgumentParser, default: str | None, suppress
 def _add_stream_options(p: argparse.ArgumentParser) -> None:
     add_arguments(p, SegmenterOptions, suppress_defaults=True)
     add_arguments(p, PipelineOptions, suppress_defaults=True)
+    add_arguments(p, EncodingOptions, suppress_defaults=True)
     p.add_argument(
         "--events",
         action="store_true",
@@ -134,7 +136,8 @@ def run_session(source: AudioSource, recognizer: Recognizer, session: Transcript
     segmenter, pipeline = _options(args)
     source = session.begin_run(source, recognizer.name)
     sink = session_sink(session, *outputs)
-    transcriber = StreamingTranscriber(source, recognizer, sink, segmenter, pipeline)
+    encoding = from_arguments(EncodingOptions, args)
+    transcriber = StreamingTranscriber(source, recognizer, sink, segmenter, pipeline, encoding)
     return drive(transcriber, interrupt)
 
 

@@ -116,7 +116,7 @@ class PipelineOptions:
         validate(self)
 
 
-ENCODING_MODES = ("windowed", "whole")
+ENCODING_MODES = ("auto", "windowed", "whole")
 
 
 @dataclass(frozen=True)
@@ -124,9 +124,9 @@ class EncodingOptions:
     """How an utterance is encoded: whole, or in overlapping windows whose chunks are stitched."""
 
     mode: str = option(
-        "windowed", "windowed: each forward pass covers one window however long the utterance; "
-        "whole: every pass re-encodes the utterance so far", choices=ENCODING_MODES, flag="--encoding",
-        dialog="set_encoding",
+        "auto", "windowed: each forward pass covers one window however long the utterance; "
+        "whole: every pass re-encodes the utterance so far; auto: windowed for live audio, whole for "
+        "files read as fast as possible", choices=ENCODING_MODES, flag="--encoding", dialog="set_encoding",
     )
     left_s: float = option(4.0, "left context of a window, in s", minimum=0.0, maximum=30.0,
                            flag="--window-left-s")

@@ -32,18 +32,26 @@ class FrameEncoder(Protocol):
         ...
 
 
-def windowed(options: EncodingOptions, recognizer: Any) -> bool:
-    """Whether utterances are encoded window by window with this recognizer."""
-    return options.mode == "windowed" and isinstance(recognizer, FrameEncoder)
+def windowed(options: EncodingOptions, recognizer: Any, live: bool = True) -> bool:
+    """Whether utterances are encoded window by window: asked for ("auto" asks for it with
+    live audio; a file read as fast as possible costs least whole), and the recognizer can."""
+    wanted = options.mode == "windowed" or (options.mode == "auto" and live)
+    return wanted and isinstance(recognizer, FrameEncoder)
 
 
 class UtteranceEncoder:
     """Text of the utterance in progress (``partial``) and of a finished one (``final``)."""
 
-    def __init__(self, recognizer: Recognizer, options: EncodingOptions | None = None) -> None:
+    def __init__(self, recognizer: Recognizer, options: EncodingOptions | None = None,
+                 live: bool = True) -> None:
         self.recognizer = recognizer
         self.options = options or EncodingOptions()
-        self.windowed = windowed(self.options, recognizer)
+        self.windowed = windowed(self.options, recognizer, live)
+        o = self.options
+        self.clock = Stitcher(o.left_s, o.chunk_s, o.right_s)
+        """Window arithmetic only (never fed): ``clock.windows_complete(samples)``."""
+        self.last_encoded_samples = 0
+        """Audio the last call encoded (all its windows): its forward time is for this much."""
         self._utterance = -1
         self._stitcher: Stitcher | None = None
         self.windows_encoded = 0
@@ -64,11 +72,22 @@ class UtteranceEncoder:
             self._utterance = utterance
         return self._stitcher
 
+    def advance(self, utterance: int, audio: np.ndarray) -> float:
+        """Encode the windows of ``utterance`` complete in its ``audio`` so far, without text
+        (so the final finds them done); returns the seconds it took."""
+        t0 = time.perf_counter()
+        self.last_encoded_samples = 0
+        if self.windowed:
+            self._encode_complete_windows(self._stitcher_for(utterance), audio)
+        return time.perf_counter() - t0
+
     def partial(self, utterance: int, audio: np.ndarray) -> Recognition:
         """Provisional text of ``utterance`` from its ``audio`` so far: the stitched text,
         which never changes afterwards, and the newest window's tail."""
+        self.last_encoded_samples = audio.size
         if not self.windowed:
             return self.recognizer.recognize(audio)
+        self.last_encoded_samples = 0
         t0 = time.perf_counter()
         stitcher = self._stitcher_for(utterance)
         newest = self._encode_complete_windows(stitcher, audio)
@@ -81,8 +100,10 @@ class UtteranceEncoder:
 
     def final(self, utterance: int, audio: np.ndarray) -> Recognition:
         """The finished text of ``utterance`` (all of its ``audio``); forgets its windows."""
+        self.last_encoded_samples = audio.size
         if not self.windowed:
             return self.recognizer.recognize(audio)
+        self.last_encoded_samples = 0
         t0 = time.perf_counter()
         stitcher = self._stitcher_for(utterance)
         self._encode_complete_windows(stitcher, audio)
@@ -93,6 +114,7 @@ class UtteranceEncoder:
 
     def _encode(self, audio: np.ndarray, start: int, end: int) -> np.ndarray:
         self.windows_encoded += 1
+        self.last_encoded_samples += end - start
         return self.recognizer.log_posteriors(audio[start:end])  # type: ignore[attr-defined]
 
     def _encode_complete_windows(self, stitcher: Stitcher, audio: np.ndarray) -> Any:

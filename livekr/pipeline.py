@@ -17,7 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from livekr.audio import AudioError, AudioSource
-from livekr.config import SAMPLE_RATE, PipelineOptions, SegmenterOptions
+from livekr.config import SAMPLE_RATE, EncodingOptions, PipelineOptions, SegmenterOptions
+from livekr.encoding import UtteranceEncoder
 from livekr.events import (
     EventSink,
     Failure,
@@ -91,10 +92,13 @@ class StreamingTranscriber:
         on_event: EventSink,
         segmenter_options: SegmenterOptions | None = None,
         options: PipelineOptions | None = None,
+        encoding: EncodingOptions | None = None,
     ) -> None:
         self.source = source
         self.recognizer = recognizer
         self.options = options or PipelineOptions()
+        self.encoder = UtteranceEncoder(recognizer, encoding, live=source.live)
+        """Whole or windowed encoding (worker thread; the reader only reads its window clock)."""
         self.segmenter = Segmenter(segmenter_options)
         self._on_event = on_event
         self._cond = threading.Condition()
@@ -105,6 +109,7 @@ class StreamingTranscriber:
         self._utterance = -1
         self._ended_utterance = -1
         self._last_partial_request = 0
+        self._windows_requested = 0  # windows of the current utterance asked for (reader)
         self._forward_per_audio_s = 0.0  # running forward time per second of audio (worker)
         self._partials_skipped = 0
         self._partial_shown = -1  # utterance whose partial was sent last (worker thread)
@@ -184,6 +189,7 @@ class StreamingTranscriber:
                 with self._cond:
                     self._utterance += 1
                 self._last_partial_request = ev.start_sample
+                self._windows_requested = 0
             elif isinstance(ev, SpeechEnded):
                 job = _Job(self._utterance, ev.start_sample, ev.end_sample, ev.audio, now)
                 with self._cond:
@@ -194,7 +200,7 @@ class StreamingTranscriber:
                     self._cond.notify_all()
 
     def _after_block(self) -> None:
-        if self.options.partials:
+        if self.options.partials or self.encoder.windowed:
             self._maybe_request_partial()
         seg = self.segmenter
         if seg.position >= self._next_stats_sample:
@@ -208,21 +214,30 @@ class StreamingTranscriber:
                     self._cond.wait(READ_TIMEOUT_S)
 
     def _maybe_request_partial(self) -> None:
-        """Ask for a partial of the utterance so far when ``partial_due`` says so."""
+        """Ask for a partial of the utterance so far when ``partial_due`` says so, or (when
+        encoding in windows) for the windows that have become complete."""
         seg = self.segmenter
         start = seg.utterance_start
-        if start is None or not partial_due(
+        if start is None:
+            return
+        samples = seg.position - start
+        span = self.encoder.window_samples  # what one pass costs: a window, or all of it
+        due = self.options.partials and partial_due(
             self.options,
-            seg.position - start,
+            samples if span is None else min(samples, span),
             seg.trailing_silence_samples,
             seg.position - self._last_partial_request,
             self._forward_per_audio_s,
-        ):
+        )
+        windows = self.encoder.clock.windows_complete(samples) if self.encoder.windowed else 0
+        if not due and windows <= self._windows_requested:
             return
         audio = seg.current_audio()
         if audio is None or not audio.size:
             return
-        self._last_partial_request = seg.position
+        self._windows_requested = windows
+        if due:
+            self._last_partial_request = seg.position
         job = _Job(self._utterance, start, start + audio.size, audio, time.monotonic())
         with self._cond:
             if self._partial is not None:
@@ -232,6 +247,8 @@ class StreamingTranscriber:
 
     def _measured(self, forward_s: float, audio_samples: int) -> None:
         """Fold one forward pass into the running forward-time-per-audio estimate (worker)."""
+        if audio_samples <= 0:
+            return
         rate = forward_s / max(audio_samples / SAMPLE_RATE, 1e-3)
         previous = self._forward_per_audio_s
         self._forward_per_audio_s = (
@@ -291,8 +308,8 @@ class StreamingTranscriber:
             self.finished.set()
 
     def _finalize(self, job: _Job) -> None:
-        result = self.recognizer.recognize(job.audio)
-        self._measured(result.forward_s, job.audio.size)
+        result = self.encoder.final(job.utterance, job.audio)
+        self._measured(result.forward_s, self.encoder.last_encoded_samples)
         if not result.text:
             if self._partial_shown == job.utterance:  # take back the provisional text
                 self._emit(
@@ -316,8 +333,11 @@ class StreamingTranscriber:
         with self._cond:
             if job.utterance <= self._ended_utterance:
                 return
-        result = self.recognizer.recognize(job.audio)
-        self._measured(result.forward_s, job.audio.size)
+        if not self.options.partials:  # a window request: encode, show nothing
+            self._measured(self.encoder.advance(job.utterance, job.audio), self.encoder.last_encoded_samples)
+            return
+        result = self.encoder.partial(job.utterance, job.audio)
+        self._measured(result.forward_s, self.encoder.last_encoded_samples)
         with self._cond:
             if job.utterance <= self._ended_utterance:
                 return

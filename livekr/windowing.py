@@ -66,6 +66,11 @@ class Stitcher:
         self.windows = 0
         """Windows accepted so far."""
 
+    def windows_complete(self, available_samples: int) -> int:
+        """How many windows of an utterance are complete once ``available_samples`` exist."""
+        usable = frames_for(available_samples, self.hop, self.receptive) - self.right_frames
+        return max(0, usable // self.chunk_frames)
+
     def _frame_end_sample(self, frame: int) -> int:
         """Samples needed before frame ``frame`` (exclusive) is complete."""
         return frame * self.hop + self.receptive

@@ -74,3 +74,28 @@ def test_whole_mode_and_recognizers_without_frames_decode_whole(recognizer) -> N
     assert not whole.windowed and counting.spans == []  # recognize(): one pass over all of it
     scripted = UtteranceEncoder(ScriptedRecognizer(["가"]), EncodingOptions())  # type: ignore[arg-type]
     assert not scripted.windowed and scripted.final(0, speechlike(8.0)).text == "가"
+
+
+def test_the_pipeline_encodes_a_long_utterance_window_by_window(recognizer, speak) -> None:  # type: ignore[no-untyped-def]
+    from livekr.audio import ArraySource
+    from livekr.config import PipelineOptions
+    from livekr.events import Final
+    from livekr.pipeline import StreamingTranscriber
+    from tests.conftest import silence
+
+    parts = [silence(0.5)]
+    for text in ("안녕하세요 반갑습니다", "오늘 날씨가 좋습니다", "대한민국은 민주공화국이다") * 2:
+        parts += [speak(text), silence(0.2)]  # pauses too short to end the utterance
+    parts.append(silence(1.0))
+    audio = np.concatenate(parts)
+    counting = CountingRecognizer(recognizer)
+    events: list[object] = []
+    options = EncodingOptions(mode="windowed", left_s=2.0, chunk_s=1.0, right_s=0.5)
+    transcriber = StreamingTranscriber(ArraySource(audio), counting, events.append,  # type: ignore[arg-type]
+                                       options=PipelineOptions(partials=False), encoding=options)
+    transcriber.start()
+    assert transcriber.wait(120)
+    finals = [e for e in events if isinstance(e, Final)]
+    assert len(finals) == 1 and finals[0].utterance.end_s - finals[0].utterance.start_s > 10.0
+    assert transcriber.encoder.windows_encoded >= 8  # windows while the speech went on, then a tail
+    assert max(counting.spans) <= transcriber.encoder.window_samples + 16000

@@ -12,7 +12,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from livekr.audio import AudioSource
-from livekr.config import PipelineOptions, SegmenterOptions
+from livekr.config import EncodingOptions, PipelineOptions, SegmenterOptions
 from livekr.events import PipelineEvent
 from livekr.gui.qtcompat import emit
 from livekr.pipeline import StreamingTranscriber
@@ -31,6 +31,7 @@ class PipelineBridge(QObject):
         recognizer: Recognizer,
         segmenter_options: SegmenterOptions | None = None,
         options: PipelineOptions | None = None,
+        encoding: EncodingOptions | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -38,7 +39,7 @@ class PipelineBridge(QObject):
         self.recognizer = recognizer
         self._stopping = False
         self._transcriber = StreamingTranscriber(
-            source, recognizer, self.on_event, segmenter_options, options
+            source, recognizer, self.on_event, segmenter_options, options, encoding
         )
 
     @property

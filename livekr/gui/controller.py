@@ -138,7 +138,7 @@ class Dictation(QObject):
             return False
         source = self.session.begin_run(source, self.model_ref)
         bridge = PipelineBridge(source, self.recognizer, self.settings.segmenter, self.settings.pipeline,
-                                parent=self)
+                                self.settings.encoding, parent=self)
         bridge.pipeline_event.connect(self._on_bridge_event)
         self._bridge = bridge
         bridge.start()
