@@ -13,7 +13,7 @@ import pytest
 from livekr.backends.choice import REFERENCE, Candidate, candidates, measurement_key, pick
 from livekr.backends.onnx_runtime import OnnxRecognizer, model_folder
 from livekr.backends.parity import PROBE_S, agreement, probe_audio, synthetic_probe
-from livekr.backends.store import MEASUREMENTS_FILE, Entry, Measurement, MeasurementStore
+from livekr.backends.store import MEASUREMENTS_FILE, Entry, Measurement, MeasurementStore, remembered_lines
 from livekr.checkpoint import model_digest, model_files
 from livekr.cli import build_parser
 from livekr.config import SAMPLE_RATE, RecognizerOptions
@@ -122,6 +122,20 @@ def test_store_round_trip_and_damaged_files(tmp_path: Path, caplog: pytest.LogCa
     assert store.get("k") is None and store.entries() == {}
     store.put("k", entry)  # a damaged file is replaced
     assert store.get("k") == entry
+
+
+def test_remembered_lines_for_people(tmp_path: Path) -> None:
+    store = MeasurementStore(tmp_path / MEASUREMENTS_FILE)
+    measured = {"torch fp32": Measurement(1.0, 2.42), "onnx int8": Measurement(0.995, 0.51),
+                "onnx fp32": Measurement(0.0, 0.0, "the ONNX export failed (boom)")}
+    store.put("a", Entry("/m/x", "CPU A", measured, "onnx int8", threads=1))
+    store.put("b", Entry("/m/x", "CPU B", measured, "onnx int8"))
+    store.put("c", Entry("/m/y", "CPU A", measured, "onnx int8"))
+    assert remembered_lines("/m/x", "CPU A", store) == [
+        "backend (1 thread): onnx int8; probe forward torch fp32 2.42 s; onnx int8 0.51 s, parity 99.5%; "
+        "onnx fp32: cannot run (the ONNX export failed (boom))"
+    ]
+    assert remembered_lines("/m/z", "CPU A", store) == []
 
 
 # -- real tiny checkpoints ---------------------------------------------------------------

@@ -127,7 +127,7 @@ def load_on_cpu(
         made = measure(builder, missing, measured, job.options.min_agreement)
     choice = pick(cands, measured, job.options.min_agreement)
     _explain(job, cands, measured, choice)
-    store.put(key, Entry(job.ref, cpu.describe(), measured, choice.name))
+    store.put(key, Entry(job.ref, cpu.describe(), measured, choice.name, job.options.threads))
     recognizer = made if made is not None and _is(made, choice) else builder.build(choice)
     if choice != REFERENCE:
         recognizer.set_agreement(measured[choice.name].agreement)

@@ -60,6 +60,8 @@ class Entry:
     """Candidate name ("onnx int8") → its measurement."""
     chosen: str = ""
     """The candidate last chosen from these measurements."""
+    threads: int = 0
+    """The thread count measured with (0: the libraries' default)."""
 
 
 class MeasurementStore:
@@ -89,7 +91,8 @@ class MeasurementStore:
                 str(k): Measurement(float(v["agreement"]), float(v["forward_s"]), str(v.get("error", "")))
                 for k, v in raw["measured"].items()
             }
-            return Entry(str(raw["ref"]), str(raw["cpu"]), measured, str(raw.get("chosen", "")))
+            return Entry(str(raw["ref"]), str(raw["cpu"]), measured, str(raw.get("chosen", "")),
+                         int(raw.get("threads", 0)))
         except (TypeError, KeyError, ValueError, AttributeError):
             return None
 
@@ -112,3 +115,23 @@ class MeasurementStore:
             write_atomic(self.path, text + "\n")
         except OSError as e:
             log.warning("cannot remember the backend measurements in %s: %s", self.path, e)
+
+
+def remembered_lines(ref: str, cpu_line: str, store: MeasurementStore | None = None) -> list[str]:
+    """What was measured for checkpoint ``ref`` on the CPU that ``cpu_line`` describes
+    (``livekr.cpu.describe()``), one line per thread count, for ``livekr models`` and the model
+    info; empty when nothing was. Cheap: reads one small JSON file, hashes nothing."""
+    store = store or MeasurementStore(cache_dir() / MEASUREMENTS_FILE)
+    lines = []
+    for entry in store.entries().values():
+        if entry.ref != ref or entry.cpu != cpu_line or not entry.chosen:
+            continue
+        parts = []
+        for name, m in entry.measured.items():
+            parity = "" if name == "torch fp32" else f", parity {m.agreement:.1%}"
+            ran = f"{name} {m.forward_s:.2f} s{parity}"
+            parts.append(f"{name}: cannot run ({m.error})" if m.error else ran)
+        plural = "" if entry.threads == 1 else "s"
+        threads = f"{entry.threads} thread{plural}" if entry.threads else "default threads"
+        lines.append(f"backend ({threads}): {entry.chosen}; probe forward {'; '.join(parts)}")
+    return lines
