@@ -12,7 +12,7 @@ import pytest
 
 from livekr.backends.choice import REFERENCE, Candidate, candidates, measurement_key, pick
 from livekr.backends.onnx_runtime import OnnxRecognizer, model_folder
-from livekr.backends.parity import PROBE_S, agreement, probe_audio, synthetic_probe
+from livekr.backends.parity import PROBE_S, SAMPLE_PATH, agreement, probe_audio, synthetic_probe
 from livekr.backends.store import MEASUREMENTS_FILE, Entry, Measurement, MeasurementStore, remembered_lines
 from livekr.checkpoint import model_digest, model_files
 from livekr.cli import build_parser
@@ -102,8 +102,10 @@ def test_probe_is_speech_when_the_sample_is_there_else_a_fixed_signal(tmp_path: 
     assert synthetic.dtype == np.float32 and synthetic.size == int(PROBE_S * SAMPLE_RATE)
     assert np.array_equal(synthetic, synthetic_probe())
     assert 0.1 < np.abs(synthetic).max() <= 0.5
+    assert SAMPLE_PATH.is_file()  # the repository ships the Korean sample
     speech = probe_audio()
     assert speech.size == synthetic.size and np.isfinite(speech).all()
+    assert not np.array_equal(speech, synthetic) and np.abs(speech).max() > 0.05
 
 
 def test_store_round_trip_and_damaged_files(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -247,6 +249,33 @@ def test_auto_choice_is_measured_once_and_remembered(tiny_wav2vec2: Path, tmp_pa
     fourth = load(tiny_wav2vec2, tmp_path, min_agreement=0.9)
     assert isinstance(fourth, OnnxRecognizer) and fourth.dtype_name == "int8"
     assert fourth.device_label == "CPU ONNX int8 (parity 91.0%)"
+
+
+@pytest.mark.slow
+def test_conversion_that_cannot_be_made_rules_onnx_out(
+    tiny_hubert: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "onnx").write_text("a file where the conversions' folder should be", encoding="utf-8")
+    key = measurement_key(model_digest(model_files(str(tiny_hubert))), this_cpu(), 0, _ort())
+    store = MeasurementStore(tmp_path / MEASUREMENTS_FILE)
+    auto = load(tiny_hubert, tmp_path)
+    assert auto.backend == "torch"
+    entry = store.get(key)
+    assert entry is not None and "ONNX export failed" in entry.measured["onnx fp32"].error
+    assert entry.measured["onnx int8"].error
+    with caplog.at_level(logging.WARNING):
+        asked = load(tiny_hubert, tmp_path, backend="onnx")
+    assert isinstance(asked, CTCRecognizer) and asked.device_label == "CPU fp32"
+    assert "not using onnx int8: the ONNX export failed" in caplog.text
+    # remembered as the fastest, but its conversion is gone and cannot be made: torch fp32
+    good = {"torch fp32": Measurement(1.0, 1.0), "onnx fp32": Measurement(1.0, 0.1)}
+    store.put(key, Entry(str(tiny_hubert), this_cpu().describe(), {**entry.measured, **good}, ""))
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        fallback = load(tiny_hubert, tmp_path, dtype="fp32")
+    assert isinstance(fallback, CTCRecognizer) and "onnx fp32 cannot run" in caplog.text
+    after = store.get(key)
+    assert after is not None and after.chosen == "torch fp32" and after.measured["onnx fp32"].error
 
 
 @pytest.mark.slow

@@ -127,8 +127,14 @@ def load_on_cpu(
         made = measure(builder, missing, measured, job.options.min_agreement)
     choice = pick(cands, measured, job.options.min_agreement)
     _explain(job, cands, measured, choice)
+    try:
+        recognizer = made if made is not None and _is(made, choice) else builder.build(choice)
+    except BackendUnavailable as e:  # remembered, but its conversion cannot be made again
+        log.warning("%s: %s cannot run (%s); using torch fp32", job.ref, choice.name, e)
+        measured[choice.name] = Measurement(0.0, 0.0, str(e))
+        choice = REFERENCE
+        recognizer = builder.build(choice)
     store.put(key, Entry(job.ref, cpu.describe(), measured, choice.name, job.options.threads))
-    recognizer = made if made is not None and _is(made, choice) else builder.build(choice)
     if choice != REFERENCE:
         recognizer.set_agreement(measured[choice.name].agreement)
     return recognizer
@@ -193,11 +199,14 @@ def measure(builder: Builder, missing: list[Candidate], measured: dict[str, Meas
     for c in missing:
         try:
             recognizer = builder.build(c)
-        except BackendUnavailable as e:
-            measured[c.name] = Measurement(0.0, 0.0, str(e))
+            got = expected if c == REFERENCE else recognizer.log_posteriors(probe)
+            forward_s = time_forward(recognizer, probe)
+        except Exception as e:  # any failure of a candidate only rules it out; the reference loaded
+            if c == REFERENCE:
+                raise
+            measured[c.name] = Measurement(0.0, 0.0, _first_line(e))
             continue
-        got = expected if c == REFERENCE else recognizer.log_posteriors(probe)
-        measured[c.name] = m = Measurement(agreement(expected, got), time_forward(recognizer, probe))
+        measured[c.name] = m = Measurement(agreement(expected, got), forward_s)
         if passes(m, min_agreement) and m.forward_s < best_s:
             best, best_s = recognizer, m.forward_s
         del recognizer
@@ -265,3 +274,7 @@ class Builder:
             return fp32
         return quantize_int8(fp32, self.job.progress, reduce_range=not self.cpu.int8_dot)
 
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]

@@ -97,8 +97,8 @@ def export_fp32(model: Any, folder: Path, progress: Callable[[str], None]) -> Pa
     progress("converting the model to ONNX (once for this checkpoint; large models take a minute)")
     partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
     try:
+        partial.mkdir(parents=True)
         _export(model, partial / target.name)
         folder.mkdir(parents=True, exist_ok=True)
         # the model's own file last: where it exists, its external data (if any) is complete
