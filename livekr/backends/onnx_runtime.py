@@ -159,6 +159,9 @@ def open_session(ort: Any, path: Path, threads: int) -> Any:
     """An ONNX Runtime CPU session of the model at ``path``; ``threads`` 0: ORT's default."""
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    # Idle pool threads sleep instead of spinning: the audio, segmenter and window threads share
+    # the cores between forward passes (measured: no slower, a fifth less CPU time, 2 threads).
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     if threads:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
