@@ -179,12 +179,22 @@ def load_recognizer(
         return torch_recognizer(ref, offline, processor, plan.device, plan.dtype_name, warm_up)
     from livekr.backends.choice import CpuLoad, load_on_cpu
 
-    if options.threads:
-        torch.set_num_threads(options.threads)
+    _set_torch_threads(torch, options.threads)
     frame_s = getattr(config, "inputs_to_logits_ratio", 320) / SAMPLE_RATE
     say = progress if progress is not None else log.info
     job = CpuLoad(ref, offline, processor, frame_s, plan.dtype_name, options, warm_up, say)
     return load_on_cpu(job, import_onnxruntime, cache)
+
+
+_torch_default_threads: list[int] = []
+"""torch's own thread count, read before livekr first changes it."""
+
+
+def _set_torch_threads(torch: Any, threads: int) -> None:
+    """Set torch's (process-wide) intra-op threads; 0 restores its default."""
+    if not _torch_default_threads:
+        _torch_default_threads.append(torch.get_num_threads())
+    torch.set_num_threads(threads or _torch_default_threads[0])
 
 
 def torch_recognizer(

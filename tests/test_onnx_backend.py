@@ -298,3 +298,14 @@ def _ort() -> Any:
 
     return onnxruntime
 
+
+
+@pytest.mark.slow
+def test_threads_option_sets_torch_and_zero_restores_its_default(tiny_hubert: Path, tmp_path: Path) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    load(tiny_hubert, tmp_path, backend="torch", dtype="fp32", threads=1)
+    assert torch.get_num_threads() == 1
+    load(tiny_hubert, tmp_path, backend="torch", dtype="fp32", threads=0)
+    assert torch.get_num_threads() == before

@@ -134,7 +134,9 @@ def load_on_cpu(
         measured[choice.name] = Measurement(0.0, 0.0, str(e))
         choice = REFERENCE
         recognizer = builder.build(choice)
-    store.put(key, Entry(job.ref, cpu.describe(), measured, choice.name, job.options.threads))
+    remembered = Entry(job.ref, cpu.describe(), measured, choice.name, job.options.threads)
+    if remembered != entry:
+        store.put(key, remembered)
     if choice != REFERENCE:
         recognizer.set_agreement(measured[choice.name].agreement)
     return recognizer
