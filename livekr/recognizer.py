@@ -44,7 +44,6 @@ MIN_AUDIO_SAMPLES = SAMPLE_RATE // 10
 """Shorter audio is padded with silence: the feature encoder needs a few frames."""
 WARM_UP_SAMPLES = SAMPLE_RATE
 """One second of silence runs through a freshly loaded model (weights paged in, outputs checked)."""
-TORCH_DTYPES = ("fp32", "fp16", "bf16")
 
 Progress = Callable[[str], None]
 """Receives one-line messages about slow steps of a load (converting, measuring)."""
