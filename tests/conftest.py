@@ -8,7 +8,7 @@ import os
 import shutil
 import subprocess
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +27,20 @@ REPO = Path(__file__).resolve().parents[1]
 KO_SPEECH = REPO.parent / "shared" / "data" / "ko_speech"
 KO_TEXT = REPO.parent / "shared" / "data" / "ko_text" / "constitution_phrases.txt"
 SENTENCES = ("안녕하세요 반갑습니다", "대한민국은 민주공화국이다", "오늘 날씨가 좋습니다")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def livekr_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """livekr's cache (ONNX conversions, remembered backend measurements) in a temporary
+    folder for the whole run, subprocesses included; the user's cache is never touched."""
+    path = tmp_path_factory.mktemp("livekr-cache")
+    old = os.environ.get("LIVEKR_CACHE_DIR")
+    os.environ["LIVEKR_CACHE_DIR"] = str(path)
+    yield path
+    if old is None:
+        os.environ.pop("LIVEKR_CACHE_DIR", None)
+    else:
+        os.environ["LIVEKR_CACHE_DIR"] = old
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from livekr.config import RecognizerOptions
+from livekr.cpu import this_cpu
 from livekr.recognizer import ModelLoadError, load_recognizer, looks_like_path, plan_device
 
 
@@ -20,8 +21,8 @@ def test_plan_device_falls_back_with_warnings(caplog: pytest.LogCaptureFixture) 
     assert (plan.device, plan.dtype_name, plan.label) == ("cpu", "fp32", "CPU fp32")
     assert "CUDA" in caplog.text and "FP16" in caplog.text
     assert plan_device(RecognizerOptions(), True, True).label == "GPU fp16"
-    assert plan_device(RecognizerOptions(), False, False).label == "CPU fp32"
-    assert plan_device(RecognizerOptions(dtype="bf16"), False, False).dtype_name == "bf16"
+    assert plan_device(RecognizerOptions(), False, False).dtype_name == "auto"  # measured at load
+    assert plan_device(RecognizerOptions(dtype="bf16"), False, False, cpu_bf16=True).dtype_name == "bf16"
     assert plan_device(RecognizerOptions(device="cuda:1", dtype="bf16"), True, False).dtype_name == "fp16"
     with pytest.raises(ValueError, match="device must be one of auto, cpu, cuda"):
         RecognizerOptions(device="tpu")  # options are checked where they are declared
@@ -37,11 +38,18 @@ def syllables(text: str) -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("backend", ["torch", "onnx"])
 @pytest.mark.parametrize("fixture", ["tiny_wav2vec2", "tiny_hubert"])
-def test_tiny_checkpoints_load_and_transcribe(fixture: str, request: pytest.FixtureRequest, speak) -> None:
+def test_tiny_checkpoints_load_and_transcribe(
+    fixture: str, backend: str, request: pytest.FixtureRequest, speak
+) -> None:
+    """Every backend keeps the interface: name, device_label, frame_s, tokens, log_posteriors
+    and recognize."""
     folder = request.getfixturevalue(fixture)
-    recognizer = load_recognizer(str(folder), RecognizerOptions(device="cpu"))
-    assert recognizer.device_label == "CPU fp32"
+    recognizer = load_recognizer(str(folder), RecognizerOptions(device="cpu", backend=backend, dtype="fp32"))
+    assert recognizer.backend == backend and recognizer.name == str(folder)
+    assert recognizer.device_label == {"torch": "CPU fp32", "onnx": "CPU ONNX fp32 (parity 100.0%)"}[backend]
+    assert recognizer.frame_s == pytest.approx(0.02)
     audio = speak("안녕하세요")
     result = recognizer.recognize(audio)
     assert result.audio_s == pytest.approx(audio.size / 16000)
@@ -51,7 +59,10 @@ def test_tiny_checkpoints_load_and_transcribe(fixture: str, request: pytest.Fixt
     assert 0 <= result.confidence <= 1
     # The syllables are those Unicode composes (NFC) from the tokenizer's own spelling of the
     # best path, with the unknown tokens livekr drops left out; no conjoining jamo remain.
-    best = recognizer.log_posteriors(audio).argmax(axis=1).tolist()
+    log_posteriors = recognizer.log_posteriors(audio)
+    assert log_posteriors.dtype == np.float32 and log_posteriors.shape[1] == recognizer.outputs
+    np.testing.assert_allclose(np.exp(log_posteriors).sum(axis=1), 1.0, rtol=1e-4)
+    best = log_posteriors.argmax(axis=1).tolist()
     spelled = recognizer.processor.tokenizer.decode(best).replace("[UNK]", "")
     expected = syllables(unicodedata.normalize("NFC", spelled))
     assert expected and syllables(result.text) == expected
@@ -60,9 +71,17 @@ def test_tiny_checkpoints_load_and_transcribe(fixture: str, request: pytest.Fixt
 
 
 @pytest.mark.slow
-def test_bf16_on_cpu_runs(tiny_wav2vec2: Path, speak) -> None:
-    recognizer = load_recognizer(str(tiny_wav2vec2), RecognizerOptions(device="cpu", dtype="bf16"))
-    assert recognizer.device_label == "CPU bf16"
+def test_bf16_on_cpu_only_where_native(tiny_wav2vec2: Path, speak, caplog: pytest.LogCaptureFixture) -> None:
+    """bf16 runs where the CPU has it natively (with its parity shown); elsewhere fp32 with a
+    warning, because emulated bf16 is about 25x slower."""
+    options = RecognizerOptions(device="cpu", backend="torch", dtype="bf16", min_agreement=0.0)
+    with caplog.at_level(logging.WARNING):
+        recognizer = load_recognizer(str(tiny_wav2vec2), options)
+    if this_cpu().native_bf16:
+        assert recognizer.dtype_name == "bf16" and recognizer.agreement is not None
+        assert recognizer.device_label == f"CPU bf16 (parity {recognizer.agreement:.1%})"
+    else:
+        assert recognizer.device_label == "CPU fp32" and "25x slower" in caplog.text
     result = recognizer.recognize(speak("안녕하세요"))
     assert math.isfinite(result.confidence)
 
