@@ -124,7 +124,7 @@ def load_model(args: argparse.Namespace) -> Recognizer:
     hf_logging.disable_progress_bar()
     ref = _model_ref(args)
     say(f"loading {ref} …")
-    recognizer = load_recognizer(ref, from_arguments(RecognizerOptions, args))
+    recognizer = load_recognizer(ref, from_arguments(RecognizerOptions, args), progress=say)
     say(f"{ref} on {recognizer.device_label}")
     return recognizer
 
@@ -322,11 +322,17 @@ def cmd_devices(args: argparse.Namespace, list_devices: Callable[[], list[InputD
 
 
 def cmd_models(args: argparse.Namespace) -> int:
+    from livekr.backends.store import remembered_lines
+    from livekr.cpu import describe
     from livekr.models import HUB_MODELS, card_lines, list_checkpoints, models_dir
 
+    cpu = describe()
     print(f"# checkpoints in {models_dir()}")
     for info in list_checkpoints():
         print("  ".join([str(info.path), *card_lines(info)[:3]]))
+        for line in remembered_lines(str(info.path), cpu):
+            print(f"    {line}")
+    print(f"# this CPU: {cpu}")
     print("# published on the Hugging Face hub (downloaded on first use)")
     for ref in HUB_MODELS:
         print(ref)

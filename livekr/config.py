@@ -99,11 +99,11 @@ class RecognizerOptions:
     backend: str = option(
         "auto", "inference engine on the CPU: auto (the fastest of torch and ONNX Runtime that matches "
         "torch fp32 on this machine, measured at first use and remembered), torch or onnx",
-        choices=BACKEND_CHOICES,
+        choices=BACKEND_CHOICES, dialog="set_backend",
     )
     threads: int = option(
         0, "CPU threads for one forward pass; 0: the library's default (all cores)",
-        minimum=0, maximum=MAX_THREADS,
+        minimum=0, maximum=MAX_THREADS, dialog="set_threads",
     )
     min_agreement: float = option(
         DEFAULT_MIN_AGREEMENT, "share of probe frames on which a converted or lower-precision model "

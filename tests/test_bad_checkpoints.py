@@ -168,8 +168,10 @@ def test_the_command_line_says_one_line_and_fails(
     capfd.readouterr()
     assert main(["transcribe", str(audio), "--model", str(folder)]) == 1
     err = capfd.readouterr().err.splitlines()
-    assert len(err) == 2, err  # "loading …" and the reason: no load report, no traceback
-    assert err[1].startswith("livekr: error: ") and re.search(expected, err[1])
+    # "loading …", progress lines, and the reason: no load report, no traceback
+    assert all(line.startswith("livekr: ") for line in err), err
+    errors = [line for line in err if line.startswith("livekr: error: ")]
+    assert len(errors) == 1 and err[-1] == errors[0] and re.search(expected, errors[0])
 
 
 def test_weights_only_training_uses_may_be_missing(tiny_wav2vec2: Path, tmp_path: Path) -> None:

@@ -402,7 +402,8 @@ def test_demo_with_a_tiny_real_checkpoint(qtbot, make_window, tiny_wav2vec2, spe
     with finished(qtbot, window, timeout_ms=60_000):
         window.dictation.load_model(str(tiny_wav2vec2))
     assert window.dictation.model_ref == str(tiny_wav2vec2)
-    assert window.status.device.text() == "CPU fp32"
+    label = window.dictation.recognizer.device_label
+    assert label.startswith("CPU") and window.status.device.text() == label
     assert window.status.busy.isHidden() and wav.name in window.status.source.text()
     assert finals, f"the demo file produced no final ({window.message_bar.text()})"
     assert HANGUL.search(window.view.committed_text())
@@ -415,7 +416,7 @@ def test_switching_model_mid_session_drains_then_continues(qtbot, make_window, s
     source = HoldingSource(speech(1), hold_s=1.3)
     loads: list[str] = []
 
-    def load(ref: str, options: object) -> ScriptedRecognizer:
+    def load(ref: str, options: object, progress: object = None) -> ScriptedRecognizer:
         loads.append(ref)
         return new
 
@@ -448,7 +449,7 @@ def test_cancelling_the_save_at_close_keeps_the_window(qtbot, make_window, speec
 def test_settings_apply_and_a_new_device_reloads_the_model(qtbot, make_window) -> None:
     loads: list[tuple[str, str]] = []
 
-    def load(ref: str, options) -> ScriptedRecognizer:  # type: ignore[no-untyped-def]
+    def load(ref: str, options, progress=None) -> ScriptedRecognizer:  # type: ignore[no-untyped-def]
         loads.append((ref, options.device))
         return ScriptedRecognizer()
 
@@ -471,7 +472,7 @@ def test_a_model_load_ending_while_a_stopped_session_drains_does_not_restart_it(
     gate = threading.Event()
     old, new = ScriptedRecognizer(["끝"], gate=gate), ScriptedRecognizer(["새"])
     sources: list[AudioSource] = [ArraySource(speech(1), realtime=True)]
-    window = make_window(sources, old, load_model=lambda ref, options: new)
+    window = make_window(sources, old, load_model=lambda ref, options, progress: new)
     window.record_button.click()
     qtbot.waitUntil(old.entered.is_set, timeout=SESSION_TIMEOUT_MS)  # the worker is held
     window.record_button.click()  # Stop: the session drains
@@ -511,7 +512,7 @@ app = QApplication([])
 never = threading.Event()
 folder = Path(sys.argv[1])
 window = build_window(store=QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat),
-                      make_source=lambda device: None, load_model=lambda ref, options: never.wait(),
+                      make_source=lambda device: None, load_model=lambda ref, options, progress: never.wait(),
                       list_devices=lambda: [], journal_folder=folder / "journal")
 window.show()
 window.dictation.load_model("stuck/model")

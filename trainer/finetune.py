@@ -213,7 +213,8 @@ def score_checkpoint(folder: Path, examples: list[Example]) -> ErrorRates:
     """CER/WER of the checkpoint in ``folder`` through livekr's recognizer (as ``livekr-eval``)."""
     from trainer.evaluate import evaluate
 
-    recognizer = load_recognizer(str(folder), RecognizerOptions())
+    # Scored as trained (torch fp32), not through a converted or quantized copy.
+    recognizer = load_recognizer(str(folder), RecognizerOptions(backend="torch", dtype="fp32"))
     return evaluate(recognizer, examples, SkipReport()).rates
 
 

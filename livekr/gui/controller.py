@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import fields, replace
 
 from PySide6.QtCore import QObject, Signal, Slot
 
@@ -43,6 +44,8 @@ class Dictation(QObject):
     """(ref, device label)."""
     model_failed = Signal(str, str)
     """(ref, reason); the previous model (if any) stays in use."""
+    model_progress = Signal(str)
+    """A slow step of the running load, in one line (converting, measuring the backends)."""
     loading_finished = Signal()
     """No model load runs or waits any more."""
     idle = Signal()
@@ -73,6 +76,7 @@ class Dictation(QObject):
         self.loader.started.connect(self.model_loading)
         self.loader.loaded.connect(self._on_loader_loaded)
         self.loader.failed.connect(self.model_failed)
+        self.loader.progress.connect(self.model_progress)
         self.loader.idle.connect(self._on_loader_idle)
 
     # -- state ----------------------------------------------------------------------------
@@ -90,12 +94,12 @@ class Dictation(QObject):
         return self.running or self.loader.busy
 
     def recognizer_options(self) -> RecognizerOptions:
-        base = self.settings.recognizer
-        over = self.recognizer_override
-        return RecognizerOptions(
-            device=over.device if over.device != "auto" else base.device,
-            dtype=over.dtype if over.dtype != "auto" else base.dtype,
-        )
+        """The settings, with every option given on the command line (not at its default)
+        taking precedence."""
+        default = RecognizerOptions()
+        given = {f.name: getattr(self.recognizer_override, f.name) for f in fields(RecognizerOptions)
+                 if getattr(self.recognizer_override, f.name) != getattr(default, f.name)}
+        return replace(self.settings.recognizer, **given)
 
     def apply_settings(self, settings: AppSettings) -> None:
         """Use ``settings`` from the next run on (keep-audio and autosave at once)."""

@@ -85,6 +85,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "set_partials": ("말하는 도중 임시 결과 표시", "Show partial results while speaking"),
     "set_encoding": ("인코딩 (windowed: 긴 문장도 실시간)", "Encoding (windowed: real time at any length)"),
     "set_device": ("연산 장치", "Compute device"),
+    "set_backend": ("추론 엔진", "Inference engine"),
+    "set_threads": ("CPU 스레드 (0: 전부)", "CPU threads (0: all)"),
     "set_dtype": ("정밀도", "Precision"),
     "set_font": ("글자 크기 (pt)", "Font size (pt)"),
     "set_caption": ("자막 모드 (큰 글자, 고대비)", "Caption mode (large, high contrast)"),

@@ -181,6 +181,7 @@ class MainWindow(QMainWindow):
         d.model_loading.connect(self.on_dictation_model_loading)
         d.model_ready.connect(self.on_dictation_model_ready)
         d.model_failed.connect(self.on_dictation_model_failed)
+        d.model_progress.connect(self.show_notice)
         d.loading_finished.connect(self.on_dictation_loading_finished)
         d.idle.connect(self.on_dictation_idle)
 
@@ -191,6 +192,7 @@ class MainWindow(QMainWindow):
         self.message_bar.show_message(text, "error")
         emit(self.message_shown, text)
 
+    @Slot(str)
     def show_notice(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_MESSAGE_MS)
         emit(self.message_shown, text)

@@ -19,8 +19,10 @@ from livekr.recognizer import ModelLoadError, Recognizer
 
 log = logging.getLogger(__name__)
 
-LoadFunction = Callable[[str, RecognizerOptions], Recognizer]
-"""``livekr.recognizer.load_recognizer`` or a test's stand-in."""
+LoadFunction = Callable[..., Recognizer]
+"""``livekr.recognizer.load_recognizer`` or a test's stand-in, called as
+``load(ref, options, progress=callback)``; ``callback`` receives one-line messages about slow
+steps (converting, measuring)."""
 
 
 class ModelLoadWorker(QObject):
@@ -30,6 +32,8 @@ class ModelLoadWorker(QObject):
     """The ``Recognizer``."""
     failed = Signal(str)
     """A one-line reason."""
+    progress = Signal(str)
+    """A one-line message about a slow step of the load."""
     finished = Signal()
     """Always emitted, after ``loaded`` or ``failed``."""
 
@@ -39,10 +43,14 @@ class ModelLoadWorker(QObject):
         self.options = options
         self._load = load
 
+    def report(self, message: str) -> None:
+        """Passed to the load function as its progress callback (worker thread)."""
+        emit(self.progress, message)
+
     @Slot()
     def run(self) -> None:
         try:
-            recognizer = self._load(self.ref, self.options)
+            recognizer = self._load(self.ref, self.options, progress=self.report)
         except ModelLoadError as e:
             emit(self.failed, str(e))
         except Exception as e:  # the thread edge: every error reaches the GUI
@@ -64,6 +72,8 @@ class ModelLoader(QObject):
     """(ref, recognizer)."""
     failed = Signal(str, str)
     """(ref, reason)."""
+    progress = Signal(str)
+    """A one-line message about a slow step of the running load (e.g. converting the model)."""
     idle = Signal()
     """No load runs or waits any more."""
 
@@ -90,6 +100,7 @@ class ModelLoader(QObject):
         thread.started.connect(worker.run)
         worker.loaded.connect(self._on_worker_loaded)
         worker.failed.connect(self._on_worker_failed)
+        worker.progress.connect(self.progress)
         worker.finished.connect(thread.quit)
         worker.finished.connect(worker.deleteLater)
         thread.finished.connect(thread.deleteLater)
