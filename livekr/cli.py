@@ -169,14 +169,14 @@ def deliver(text: str, out: Path | None, stem: str) -> bool:
 
 
 def _open_sources(args: argparse.Namespace,
-                  printer: EventPrinter | None) -> tuple[list[tuple[str, FileSource]], int]:
+                  printer: EventPrinter | None) -> tuple[list[tuple[int, FileSource]], int]:
     """Check every input before the model loads; unreadable ones are reported and skipped.
-    Returns (name as given, source) pairs."""
-    sources: list[tuple[str, FileSource]] = []
+    Returns (position among the inputs, source) pairs."""
+    sources: list[tuple[int, FileSource]] = []
     status = EXIT_OK
-    for name in args.audio:
+    for position, name in enumerate(args.audio):
         try:
-            sources.append((name, FileSource(name, realtime=args.realtime)))
+            sources.append((position, FileSource(name, realtime=args.realtime)))
         except AudioError as e:
             say(f"error: {e}")
             if printer is not None:
@@ -191,16 +191,17 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     printer = EventPrinter(sys.stdout) if args.events else None
     # Before anything loads, so a bad -o fails early; several inputs mean a folder, even
     # when some of them cannot be read.
-    planned = dict(zip(args.audio, resolve_outputs(args.output, args.audio, fmt), strict=True))
+    planned = resolve_outputs(args.output, args.audio, fmt)
     sources, status = _open_sources(args, printer)
     if not sources:
         return status
-    outputs = [planned[name] for name, _ in sources]
+    outputs = [planned[position] for position, _ in sources]
     recognizer = load_model(args)
     with Interrupt() as interrupt:
         for done, ((_, source), out) in enumerate(zip(sources, outputs, strict=True)):
             if interrupt.requested:
-                say(f"stopped; not transcribed: {', '.join(name for name, _ in sources[done:])}")
+                left = ", ".join(args.audio[position] for position, _ in sources[done:])
+                say(f"stopped; not transcribed: {left}")
                 break
             if printer is not None:
                 printer.source = str(source.path)
