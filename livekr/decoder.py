@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -86,12 +86,14 @@ class Decoder:
     """A model's decoder: makes one stream per utterance (``begin``)."""
 
     def __init__(self, tokens: TokenTable, frame_s: float, options: DecoderOptions,
-                 lm: NgramModel | None = None, lm_label: str = "") -> None:
+                 lm: NgramModel | None = None, lm_label: str = "", lm_file: str = "") -> None:
         self.tokens = tokens
         self.frame_s = frame_s
         self.options = options
         self.lm = lm
         self.lm_label = lm_label
+        """Where the LM came from, or why there is none (for people)."""
+        self.lm_file = lm_file
         self._settings = BeamSettings(options.beam_size, options.lm_weight, options.insertion_bonus)
         self._token_ids = {tok: i for i, tok in enumerate(tokens.id_to_token) if tok}
         self._kind = vocab_kind(tokens.id_to_token)
@@ -136,6 +138,18 @@ class Decoder:
             parts.append(f"{self.hotword_count} custom words")
         return ", ".join(parts)
 
+    def settings(self) -> dict[str, Any]:
+        """What decodes, as JSON-ready data for model cards and reports."""
+        if self._scorer is None:
+            return {"kind": "greedy"}
+        o = self.options
+        out: dict[str, Any] = {"kind": "beam", "beam_size": o.beam_size, "insertion_bonus": o.insertion_bonus}
+        if self.lm is not None:
+            out.update(lm=self.lm_file or self.lm_label, lm_order=self.lm.order, lm_weight=o.lm_weight)
+        if self.hotword_count:
+            out.update(hotwords=self.hotword_count, hotword_boost=o.hotword_boost)
+        return out
+
     def begin(self) -> DecodeStream:
         """A stream for the next utterance."""
         scorer = self._scorer
@@ -169,7 +183,7 @@ def load_decoder(tokens: TokenTable, frame_s: float, options: DecoderOptions,
         except LanguageModelError as e:
             log.warning("language model not used: %s", e)
             label = f"{path} could not be used"
-    decoder = Decoder(tokens, frame_s, options, lm, label)
+    decoder = Decoder(tokens, frame_s, options, lm, label, str(path.resolve()) if lm and path else "")
     words: list[Hotword] = []
     if options.hotwords:
         try:
