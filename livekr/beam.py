@@ -28,9 +28,9 @@ from livekr.lm import NgramModel, State
 from livekr.text import L_BASE, L_COUNT, T_BASE, T_COUNT, V_BASE, V_COUNT
 
 NEG_INF = float("-inf")
-CANDIDATE_MIN_LOG_PROB = math.log(1e-4)
+CANDIDATE_MIN_LOG_PROB = math.log(1e-3)
 """Units less probable than this in a frame are not tried as extensions there."""
-MAX_CANDIDATES = 10
+MAX_CANDIDATES = 8
 """At most this many units (the most probable) are tried per frame."""
 BEAM_THRESHOLD = 20.0
 """Hypotheses more than this (natural log) below the best are dropped."""
@@ -68,7 +68,7 @@ def unit_class(token: str, delimiter: str) -> int:
 class BeamSettings:
     """How wide the search is and how the scores combine (natural-log units)."""
 
-    beam_size: int = 16
+    beam_size: int = 8
     lm_weight: float = 0.5
     insertion_bonus: float = 1.0
     """Added per unit written, against the LM's cost of every unit."""
@@ -176,19 +176,19 @@ class BeamSearch:
         whose best possible score is under it, or too far under the best, would be pruned
         anyway and is skipped, so the result is that of trying every extension."""
         t, s = self.frames, self._scorer
-        size, gain = s.settings.beam_size, s.max_gain
+        size, bonus, gains = s.settings.beam_size, s.settings.insertion_bonus, s.hot_gains
         lps = [row.item(c) for c in candidates]
         best = max(kept)
         for (prefix, e), total in zip(self._beam.items(), totals, strict=True):
-            ceiling = total + prefix.extra + gain
+            ceiling = total + prefix.extra + bonus + (gains[prefix.hot] if gains else 0.0)
             children = prefix.children
             for unit, lp in zip(candidates, lps, strict=True):
                 floor = max(kept[0] if len(kept) == size else NEG_INF, best - BEAM_THRESHOLD)
                 if ceiling + lp < floor:
                     break
                 child = children.get(unit, prefix)
-                if child is prefix:
-                    child = s.child(prefix, unit)
+                if child is prefix:  # not made yet: only if it can make the beam
+                    child = s.child(prefix, unit, floor - total - prefix.extra - lp)
                 if child is None:
                     continue
                 acoustic = (e[0] if unit == prefix.unit else total) + lp
@@ -263,8 +263,9 @@ class Scorer:
         self._excluded[self._silent] = NEG_INF
         self.classes = [unit_class(tok, tokens.word_delimiter) for tok in tokens.id_to_token]
         self.lm_ids = [lm.id_of(tok) for tok in tokens.id_to_token] if lm else []
-        self.max_gain = settings.insertion_bonus + (hotwords.max_gain if hotwords else 0.0)
-        """No extension raises a prefix's extras by more (the LM only lowers them)."""
+        self.hot_gains = hotwords.max_gain if hotwords else []
+        """Per custom-word state, the most one unit can add; with the insertion bonus, no
+        extension raises a prefix's extras by more (the LM only lowers them)."""
 
     def begin(self) -> BeamSearch:
         return BeamSearch(self)
@@ -277,20 +278,23 @@ class Scorer:
             raise ValueError(f"frames of {classes} classes, but the vocabulary names {len(self._excluded)}")
         return self._excluded[:classes], [i for i in self._silent if i < classes]
 
-    def child(self, prefix: Prefix, unit: int) -> Prefix | None:
-        """The prefix extended by ``unit`` (made once, then kept), or None if it may not be."""
+    def child(self, prefix: Prefix, unit: int, needed: float = NEG_INF) -> Prefix | None:
+        """The prefix extended by ``unit``, or None if the unit may not follow (remembered) or
+        if the extension would add less than ``needed`` to the prefix's extras (not made)."""
         shape = NEXT_SHAPE[prefix.shape].get(self.classes[unit])
-        child = None
-        if shape is not None:
-            extra, lm_state, hot = prefix.extra + self.settings.insertion_bonus, prefix.lm, prefix.hot
-            if self.lm is not None:
-                lp, lm_state = self.lm.score(prefix.lm, self.lm_ids[unit])
-                extra += self.settings.lm_weight * lp
-            if self.hotwords is not None:
-                bonus, hot = self.hotwords.step(prefix.hot, unit)
-                extra += bonus
-            child = Prefix(prefix, unit, extra, lm_state, hot, shape)
-        prefix.children[unit] = child
+        if shape is None:
+            prefix.children[unit] = None
+            return None
+        extra, lm_state, hot = self.settings.insertion_bonus, prefix.lm, prefix.hot
+        if self.lm is not None:
+            lp, lm_state = self.lm.score(prefix.lm, self.lm_ids[unit])
+            extra += self.settings.lm_weight * lp
+        if self.hotwords is not None:
+            bonus, hot = self.hotwords.step(prefix.hot, unit)
+            extra += bonus
+        if extra < needed:
+            return None
+        child = prefix.children[unit] = Prefix(prefix, unit, prefix.extra + extra, lm_state, hot, shape)
         return child
 
     def end_score(self, prefix: Prefix) -> float:

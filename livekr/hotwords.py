@@ -118,8 +118,8 @@ class HotwordGraph:
         self._output = [0.0] * len(self._next)
         """Score kept for every word that ends in each state (itself or a suffix)."""
         self._link()
-        self.max_gain = max((p + o for p, o in zip(self._path, self._output, strict=True)), default=0.0)
-        """No step scores more than this."""
+        self.max_gain = self._gain_bounds()
+        """``max_gain[state]``: no step from ``state`` scores more."""
         self._cache: dict[tuple[int, int], tuple[float, int]] = {}
 
     def _insert(self, ids: Sequence[int], boost: float) -> None:
@@ -152,6 +152,27 @@ class HotwordGraph:
                 target = self._next[fallback].get(unit, 0)
                 self._fail[child] = target if target != child else 0
                 queue.append(child)
+
+    def _gain_bounds(self) -> list[float]:
+        """Per state, the most a step can score: a step ends in a child of the state or of a
+        state on its failure chain (or in the root), scoring that state's path and output
+        less the path it leaves."""
+        reach = [max((self._path[c] + self._output[c] for c in nxt.values()), default=0.0)
+                 for nxt in self._next]
+        chain = [0.0] * len(self._next)
+        chain[0] = reach[0]
+        for state in self._breadth_first():
+            fail = self._fail[state]
+            chain[state] = max(reach[fail], chain[fail])
+        return [max(reach[s], chain[s], 0.0) - self._path[s] for s in range(len(self._next))]
+
+    def _breadth_first(self) -> list[int]:
+        order, queue = [], deque(self._next[0].values())
+        while queue:
+            state = queue.popleft()
+            order.append(state)
+            queue.extend(self._next[state].values())
+        return order
 
     def step(self, state: int, unit: int) -> tuple[float, int]:
         """(score change, next state) when a hypothesis in ``state`` writes ``unit``."""

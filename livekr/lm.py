@@ -26,6 +26,9 @@ EOS = "</s>"
 LN_10 = math.log(10.0)
 
 State = tuple[int, ...]
+MAX_CACHED_SCORES = 1_000_000
+"""Scores kept for reuse; past this the cache starts again, so memory stays bounded over a
+long session with a large model."""
 
 
 class LanguageModelError(Exception):
@@ -79,6 +82,8 @@ class NgramModel:
         if prob is None:  # a unit with no unigram: only <s> (never predicted)
             prob = self.probs[(self.unk_id,)]
         result = (penalty + prob, self._shorten((*context, unit_id)))
+        if len(self._cache) >= MAX_CACHED_SCORES:
+            self._cache.clear()
         self._cache[key] = result
         return result
 

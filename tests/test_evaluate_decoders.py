@@ -41,7 +41,8 @@ def checkpoint_with_lm(tiny_wav2vec2: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "model"
     shutil.copytree(tiny_wav2vec2, folder)
     text = tmp_path / "ko.txt"
-    text.write_text("안녕하세요 반갑습니다\n오늘 날씨가 좋습니다\n대한민국은 민주공화국이다\n", encoding="utf-8")
+    text.write_text("안녕하세요 반갑습니다\n오늘 날씨가 좋습니다\n대한민국은 민주공화국이다\n",
+                    encoding="utf-8")
     assert train_main(["lm", "--model", str(folder), str(text), "--order", "3"]) == 0
     return folder
 
@@ -71,8 +72,8 @@ def test_livekr_eval_scores_greedy_and_beam_and_keeps_both_in_the_card(
     assert beam["decoder"]["lm_weight"] == 0.7 and beam["decoder"]["lm_order"] == 3
     assert beam["decoder"]["lm"] == str((checkpoint_with_lm / "lm.arpa").resolve())
     refs = [e["reference"] for e in events]
-    assert beam["cer_nospace"] == pytest.approx(100 * space_free_cer(refs, [e["beam_hypothesis"] for e in events]),
-                                                abs=0.01)
+    beams = [e["beam_hypothesis"] for e in events]
+    assert beam["cer_nospace"] == pytest.approx(100 * space_free_cer(refs, beams), abs=0.01)
     card = read_card(checkpoint_with_lm)
     assert [s["decoder"]["kind"] for s in card["scores"]] == ["greedy", "beam"]
     assert card["scores"][1]["cer"] == beam["cer"] and card["scores"][0]["cer"] == summary["cer"]

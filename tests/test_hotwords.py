@@ -74,7 +74,7 @@ def test_overlapping_and_nested_words_all_count() -> None:
     assert walk(graph, [1, 2, 3]) == pytest.approx(6.0)
     assert walk(graph, [1, 2, 3, 4]) == pytest.approx(14.0)
     assert graph.words == 3
-    assert all(graph.step(s, u)[0] <= graph.max_gain for s in range(6) for u in range(6))
+    assert all(graph.step(s, u)[0] <= graph.max_gain[s] + 1e-9 for s in range(6) for u in range(6))
 
 
 def test_words_a_model_cannot_write_are_left_out_with_a_reason() -> None:
@@ -154,7 +154,7 @@ def test_custom_words_switch_greedy_to_beam_from_the_next_utterance(setup, caplo
     running = decoder.begin()
     with caplog.at_level("INFO"):
         decoder.set_hotwords([Hotword(NAME)])
-    assert "beam search (beam 16), 1 custom words" in caplog.text
+    assert "beam search (beam 8), 1 custom words" in caplog.text
     assert running.end(lp).text == misheard  # the utterance under way keeps its decoder
     assert decoder.decode(lp).text == "오늘 김 철수 씨가 왔다"
     decoder.set_hotwords([])
