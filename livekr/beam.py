@@ -147,9 +147,7 @@ class BeamSearch:
         special unit, which write nothing; or its last unit again) or grows by one of the
         ``candidates`` (most probable first)."""
         t = self.frames
-        size = self._scorer.settings.beam_size
         new: dict[Prefix, Entry] = {}
-        kept: list[float] = []
         totals = []
         for prefix, e in self._beam.items():
             total = _logaddexp(e[0], e[1])
@@ -163,18 +161,37 @@ class BeamSearch:
                     carried[5] += math.exp(lp)
                     carried[6] += 1
             new[prefix] = carried
-            _keep(kept, size, _logaddexp(carried[0], carried[1]) + prefix.extra)
+        kept = self._merge(row, totals, new)
         if candidates:
             self._extend(row, candidates, totals, new, kept)
         self._beam = self._prune(new)
         self.frames = t + 1
 
+    def _merge(self, row: np.ndarray, totals: list[float], new: dict[Prefix, Entry]) -> list[float]:
+        """Add to each hypothesis whose parent is in the beam too the paths that reach it from
+        the parent in this frame (whatever the candidates); times follow the more probable
+        path. Returns the best scores (at most beam size) as a min-heap."""
+        t, size = self.frames, self._scorer.settings.beam_size
+        old = self._beam
+        total_of = dict(zip(old, totals, strict=True))
+        kept: list[float] = []
+        for prefix, entry in new.items():
+            parent = prefix.parent
+            if parent is not None and parent in old:
+                e, lp = old[parent], row.item(prefix.unit)
+                acoustic = (e[0] if prefix.unit == parent.unit else total_of[parent]) + lp
+                if acoustic > _logaddexp(entry[0], entry[1]):
+                    entry[2:] = [_spans(parent, e), t, t + 1, math.exp(lp), 1]
+                entry[1] = _logaddexp(entry[1], acoustic)
+            _keep(kept, size, _logaddexp(entry[0], entry[1]) + prefix.extra)
+        return kept
+
     def _extend(self, row: np.ndarray, candidates: list[int], totals: list[float],
                 new: dict[Prefix, Entry], kept: list[float]) -> None:
-        """Add the extensions that can still make the beam. ``kept`` holds the best scores so far
-        (at most beam size), so its smallest bounds the final cut from below: an extension
-        whose best possible score is under it, or too far under the best, would be pruned
-        anyway and is skipped, so the result is that of trying every extension."""
+        """Add the extensions into new prefixes that can still make the beam. ``kept`` holds
+        the best scores so far (at most beam size), so its smallest bounds the final cut from
+        below: an extension whose best possible score is under it, or too far under the best,
+        would be pruned anyway and is skipped, so the result is that of trying every one."""
         t, s = self.frames, self._scorer
         size, bonus, gains = s.settings.beam_size, s.settings.insertion_bonus, s.hot_gains
         lps = [row.item(c) for c in candidates]
@@ -189,25 +206,14 @@ class BeamSearch:
                 child = children.get(unit, prefix)
                 if child is prefix:  # not made yet: only if it can make the beam
                     child = s.child(prefix, unit, floor - total - prefix.extra - lp)
-                if child is None:
+                if child is None or child in new:  # forbidden, too unlikely, or merged already
                     continue
                 acoustic = (e[0] if unit == prefix.unit else total) + lp
-                entry = new.get(child)
-                if entry is None:
-                    score = acoustic + child.extra
-                    if score < floor:
-                        continue
+                score = acoustic + child.extra
+                if score >= floor:
                     new[child] = [NEG_INF, acoustic, _spans(prefix, e), t, t + 1, math.exp(lp), 1]
-                else:  # the prefix was there already; times follow the more probable path
-                    before = _logaddexp(entry[0], entry[1])
-                    if acoustic > before:
-                        entry[2:] = [_spans(prefix, e), t, t + 1, math.exp(lp), 1]
-                    entry[1] = _logaddexp(entry[1], acoustic)
-                    # not kept again: its earlier, lower score already is
-                    best = max(best, _logaddexp(entry[0], entry[1]) + child.extra)
-                    continue
-                _keep(kept, size, score)
-                best = max(best, score)
+                    _keep(kept, size, score)
+                    best = max(best, score)
 
     def _prune(self, new: dict[Prefix, Entry]) -> dict[Prefix, Entry]:
         ranked = [(_logaddexp(e[0], e[1]) + p.extra, i, p) for i, (p, e) in enumerate(new.items())]

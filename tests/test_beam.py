@@ -175,3 +175,77 @@ def test_jamo_incremental_equals_whole_on_a_random_model(jamo: dict[str, int]) -
     for start in range(0, 120, 17):
         stream.step(lp[start:start + 17])
     assert stream.end() == decoder.decode(lp)
+
+
+# -- pruning is exact -------------------------------------------------------------------------
+
+
+def reference_search(scorer, lp: np.ndarray) -> dict[tuple[int, ...], float]:
+    """Prefix beam search that builds every candidate extension before pruning (no bounds):
+    the units and scores of the final beam."""
+    from livekr.beam import (
+        BEAM_THRESHOLD,
+        CANDIDATE_MIN_LOG_PROB,
+        MAX_CANDIDATES,
+        START,
+        Prefix,
+    )
+
+    def lse(a: float, b: float) -> float:
+        return float(np.logaddexp(a, b))
+
+    excluded, silent_ids = scorer.masks(lp.shape[1])
+    root = Prefix(None, -1, 0.0, scorer.lm.begin() if scorer.lm else (), 0, START)
+    beam = {root: (0.0, float("-inf"))}
+    for row in lp:
+        blank = float(np.logaddexp.reduce(row[silent_ids]))
+        ids = np.flatnonzero(row + excluded >= CANDIDATE_MIN_LOG_PROB)
+        ids = ids[np.argsort(-row[ids], kind="stable")[:MAX_CANDIDATES]].tolist()
+        new = {}
+        for p, (pb, pnb) in beam.items():
+            new[p] = [lse(pb, pnb) + blank, pnb + float(row[p.unit]) if p.unit >= 0 else float("-inf")]
+        for p, entry in new.items():
+            if p.parent in beam:
+                pb, pnb = beam[p.parent]
+                via = (pb if p.unit == p.parent.unit else lse(pb, pnb)) + float(row[p.unit])
+                entry[1] = lse(entry[1], via)
+        for p, (pb, pnb) in beam.items():
+            for c in ids:
+                child = p.children[c] if c in p.children else scorer.child(p, c)
+                if child is not None and child not in new:
+                    new[child] = [float("-inf"), (pb if c == p.unit else lse(pb, pnb)) + float(row[c])]
+        ranked = sorted(new.items(), key=lambda kv: lse(*kv[1]) + kv[0].extra, reverse=True)
+        top = lse(*ranked[0][1]) + ranked[0][0].extra
+        beam = {p: tuple(e) for p, e in ranked[: scorer.settings.beam_size]
+                if lse(*e) + p.extra >= top - BEAM_THRESHOLD}
+    return {units_of(p): lse(*e) + p.extra for p, e in beam.items()}
+
+
+def units_of(prefix) -> tuple[int, ...]:
+    units = []
+    while prefix.unit >= 0:
+        units.append(prefix.unit)
+        prefix = prefix.parent
+    return tuple(units[::-1])
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_pruning_bounds_give_the_result_of_building_every_extension(seed: int, lm_path) -> None:
+    from livekr.hotwords import Hotword
+
+    vocab = build_vocab([*TEXT, "쀍"], "syllable")
+    rng = np.random.default_rng(seed)
+    ids = spell(TEXT[seed % len(TEXT)], vocab)
+    lp = spoken(ids, len(vocab), {1: vocab["다"], 3: vocab["가"]})
+    lp = (lp + rng.normal(0, 1.0, lp.shape)).astype(np.float32)
+    lp -= np.log(np.exp(lp).sum(axis=1, keepdims=True))
+    decoder = beam(vocab, lm_path, beam_size=2 + seed % 3)
+    decoder.set_hotwords([Hotword("날씨"), Hotword("바람이 분다"), Hotword("내일")])
+    expected = reference_search(decoder._scorer, lp)
+    stream = decoder.begin()
+    stream.step(lp)
+    found = {units_of(p): score for p, score in ((p, float(np.logaddexp(e[0], e[1])) + p.extra)
+                                                 for p, e in stream._beam.items())}
+    assert found.keys() == expected.keys()
+    for units, score in expected.items():
+        assert found[units] == pytest.approx(score, abs=1e-4)
