@@ -146,7 +146,7 @@ def main() -> None:
     p.add_argument("--kind", choices=("syllable", "jamo"), default="syllable")
     p.add_argument("--sentences", type=int, default=40)
     p.add_argument("--confusion", type=float, default=0.2)
-    p.add_argument("--beam-size", type=int, nargs="+", default=[16])
+    p.add_argument("--beam-size", type=int, nargs="+", default=[DecoderOptions.beam_size])
     p.add_argument("--lm-weight", type=float, nargs="+", default=[0.5])
     p.add_argument("--insertion-bonus", type=float, nargs="+", default=[1.0])
     p.add_argument("--hotwords", action="store_true", help="measure custom words too")
