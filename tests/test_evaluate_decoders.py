@@ -15,8 +15,6 @@ from livekr.config import SAMPLE_RATE, DecoderOptions
 from livekr.decoder import load_decoder
 from trainer.evaluate import space_free_cer
 
-pytestmark = pytest.mark.slow
-
 
 @pytest.mark.parametrize(
     ("refs", "hyps", "expected"),
@@ -47,6 +45,7 @@ def checkpoint_with_lm(tiny_wav2vec2: Path, tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_livekr_eval_scores_greedy_and_beam_and_keeps_both_in_the_card(
     checkpoint_with_lm: Path, speak, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -91,6 +90,7 @@ def test_livekr_eval_scores_greedy_and_beam_and_keeps_both_in_the_card(
     assert len(read_card(checkpoint_with_lm)["scores"]) == 2
 
 
+@pytest.mark.slow
 def test_beam_fed_window_by_window_equals_the_whole_on_a_real_model(
     checkpoint_with_lm: Path, speak
 ) -> None:
