@@ -8,7 +8,14 @@ published hub models (size, architecture, note) share the same shape. Standard l
 Keys the trainer writes:
     base_model, preset, vocab_kind, normaliser_version, train_data, eval_data (what was
     scored, in words), train_utterances, eval_utterances, skipped (reason → count),
-    cer, wer (percent, two decimals, or null when nothing was scored), date (ISO).
+    cer, wer (percent, two decimals, or null when nothing was scored; greedy decoding), date (ISO).
+``livekr-train lm`` adds:
+    lm: {file (relative to the card's folder, or absolute), format, order, units, sources,
+    sentences, tokens, ngrams (per order), prune, size_bytes, normaliser_version, date}.
+``livekr-eval`` adds:
+    scores: a list of {manifest, utterances, decoder (its settings: kind "greedy" or "beam",
+    and for beam the LM, weights, beam size, custom words), cer, cer_nospace, wer, date}, one
+    per manifest and decoder settings.
 """
 
 from __future__ import annotations
@@ -112,6 +119,40 @@ def training_card(
     }
 
 
+def record_score(card: Mapping[str, Any], score: Mapping[str, Any]) -> dict[str, Any]:
+    """``card`` with ``score`` in its ``scores`` list, replacing an earlier score of the same
+    manifest with the same decoder settings."""
+    key = (score.get("manifest"), score.get("decoder"))
+    old = card.get("scores")
+    old = old if isinstance(old, list) else []
+    kept = [s for s in old if isinstance(s, dict) and (s.get("manifest"), s.get("decoder")) != key]
+    return {**card, "scores": [*kept, dict(score)]}
+
+
+def describe_lm(entry: Any) -> str | None:
+    """One line about a card's ``lm`` entry for people, or None if there is none."""
+    if not isinstance(entry, dict) or not entry.get("file"):
+        return None
+    ngrams = entry.get("ngrams")
+    size = ""
+    if isinstance(ngrams, list) and all(isinstance(n, int) for n in ngrams):
+        size = f", {sum(ngrams):,} n-grams"
+    order, units = entry.get("order", "?"), entry.get("units", "?")
+    return f"language model: {order}-gram over {units} units{size} ({entry['file']})"
+
+
+def describe_decoder(decoder: Any) -> str:
+    """A score's decoder settings in a few words, e.g. "beam 16 + 5-gram LM (0.5) + 12 custom words"."""
+    if not isinstance(decoder, dict) or decoder.get("kind") != "beam":
+        return "greedy"
+    words = [f"beam {decoder.get('beam_size', '?')}"]
+    if decoder.get("lm"):
+        words.append(f"{decoder.get('lm_order', '?')}-gram LM ({decoder.get('lm_weight', '?')})")
+    if decoder.get("hotwords"):
+        words.append(f"{decoder['hotwords']} custom words")
+    return " + ".join(words)
+
+
 def _percent(value: Any) -> str | None:
     """A CER/WER from a card (in percent) for people, or None if it is not a number."""
     try:
@@ -127,10 +168,18 @@ def describe_card(card: Mapping[str, Any]) -> list[str]:
         pct = _percent(card.get(key))
         if pct is not None:
             lines.append(f"{key.upper()}: {pct}")
+    for score in card.get("scores") or ():
+        pct = _percent(score.get("cer")) if isinstance(score, dict) else None
+        if pct is not None:
+            name = Path(str(score.get("manifest", "?"))).name
+            lines.append(f"CER ({describe_decoder(score.get('decoder'))}, {name}): {pct}")
     seen = set()
     for key, label in CARD_LABELS:
         value = card.get(key)
         if value not in (None, "") and label not in seen:
             seen.add(label)
             lines.append(f"{label}: {value}")
+    lm = describe_lm(card.get("lm"))
+    if lm:
+        lines.append(lm)
     return lines

@@ -179,3 +179,38 @@ class SessionOptions:
 
 DEFAULT_MODEL = "kresnik/wav2vec2-large-xlsr-korean"
 """The checkpoint used when none is named: the most accurate published Korean CTC model."""
+
+
+DECODER_CHOICES = ("auto", "greedy", "beam")
+
+
+@dataclass(frozen=True)
+class DecoderOptions:
+    """How a model's output becomes text: best path, or beam search with a language model and
+    custom words (``livekr.decoder``)."""
+
+    decoder: str = option(
+        "auto", "auto: beam search when a language model or custom words are there, else greedy; "
+        "greedy: always the best path; beam: beam search even without them", choices=DECODER_CHOICES,
+    )
+    lm: str = option(
+        "auto", "token n-gram language model (ARPA, from `livekr-train lm`): auto (the one recorded in "
+        "the model's card, if any), none, or a file", flag="--lm",
+    )
+    lm_weight: float = option(0.5, "weight of the language model's log-probabilities", minimum=0.0,
+                              maximum=5.0)
+    insertion_bonus: float = option(
+        1.0, "score added per unit written, against the language model's cost of each", minimum=-10.0,
+        maximum=10.0,
+    )
+    beam_size: int = option(8, "hypotheses the beam search keeps", minimum=1, maximum=256)
+    hotwords: str = option(
+        "", "custom words file: one word or phrase a line, optionally word<TAB>boost", flag="--hotwords",
+    )
+    hotword_boost: float = option(
+        1.5, "how strongly a custom word is preferred, per character (natural log), unless its line "
+        "gives a boost", minimum=0.0, maximum=50.0,
+    )
+
+    def __post_init__(self) -> None:
+        validate(self)

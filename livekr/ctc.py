@@ -147,3 +147,82 @@ def vocabulary_problem(tokens: TokenTable, outputs: int) -> str | None:
             f"for the model's {outputs} outputs"
         )
     return None
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """The text of (part of) an utterance."""
+
+    text: str
+    chars: tuple[CharSpan, ...]
+    """One entry per non-space character of ``text``, times from the utterance start."""
+
+    @property
+    def confidence(self) -> float:
+        return mean_confidence(self.chars)
+
+
+def compose_spans(
+    units: Sequence[tuple[str, int, int, float]], frame_s: float, word_delimiter: str = WORD_DELIMITER
+) -> Decoded:
+    """Text from decoded units, each ``(token, first frame, end frame, confidence)``: the word
+    delimiter becomes a space (never doubled, none at the edges), conjoining jamo compose into
+    syllables (spanning the frames of their jamo, with the lowest confidence among them)."""
+    chars_in: list[str] = []
+    spans: list[tuple[int, int, float]] = []
+    for token, start, end, conf in units:
+        for ch in " " if token == word_delimiter else token:
+            chars_in.append(ch)
+            spans.append((start, end, conf))
+    text_chars: list[str] = []
+    chars: list[CharSpan] = []
+    for ch, sources in compose_units(chars_in):
+        if ch.isspace():
+            if text_chars and text_chars[-1] != " ":
+                text_chars.append(" ")
+            continue
+        first, last = spans[sources[0]], spans[sources[-1]]
+        text_chars.append(ch)
+        chars.append(CharSpan(ch, first[0] * frame_s, last[1] * frame_s, min(spans[i][2] for i in sources)))
+    return Decoded("".join(text_chars).strip(), tuple(chars))
+
+
+class GreedyStream:
+    """Best-path decoding fed block by block (the same text as ``TokenTable.decode`` on all the
+    frames at once). Used by one thread."""
+
+    def __init__(self, tokens: TokenTable, frame_s: float) -> None:
+        self._tokens = tokens
+        self._frame_s = frame_s
+        self._ids: list[np.ndarray] = []
+        self._probs: list[np.ndarray] = []
+
+    def step(self, log_probs: np.ndarray) -> None:
+        """Take the next (frames × classes) log-posteriors of the utterance."""
+        if log_probs.ndim == 2 and log_probs.shape[0]:
+            ids, probs = best_path(log_probs)
+            self._ids.append(ids)
+            self._probs.append(probs)
+
+    def _decode(self, ids: list[np.ndarray], probs: list[np.ndarray]) -> Decoded:
+        if not ids:
+            return Decoded("", ())
+        t = self._tokens
+        text, chars = collapse(np.concatenate(ids), np.concatenate(probs), t.id_to_token, t.blank_id,
+                               self._frame_s, t.skip_ids, t.word_delimiter)
+        return Decoded(text, chars)
+
+    def partial(self, provisional: np.ndarray | None = None) -> Decoded:
+        """The text so far, with ``provisional`` frames on top (not kept)."""
+        ids, probs = list(self._ids), list(self._probs)
+        if provisional is not None and provisional.ndim == 2 and provisional.shape[0]:
+            more_ids, more_probs = best_path(provisional)
+            ids.append(more_ids)
+            probs.append(more_probs)
+        return self._decode(ids, probs)
+
+    def end(self, tail: np.ndarray | None = None) -> Decoded:
+        """Add the last frames and return the utterance's text."""
+        if tail is not None:
+            self.step(tail)
+        return self._decode(self._ids, self._probs)

@@ -1,8 +1,10 @@
-"""``livekr-train``: fine-tune with a preset, or ``livekr-train synth`` to make a corpus.
+"""``livekr-train``: fine-tune with a preset, ``livekr-train synth`` to make a corpus, or
+``livekr-train lm`` to build a checkpoint's language model.
 
     livekr-train --preset xlsr-300m-zeroth [--learning_rate 1e-4 …]
     livekr-train --preset distilhubert-zeroth --dry-run
     livekr-train synth [--out FOLDER] [--sentences FILE]
+    livekr-train lm --model CHECKPOINT TEXT_FILE… [--order 5] [--prune 0 0 1 1 1]
 
 Any field of ModelArguments, DataArguments or transformers' TrainingArguments can be
 given as ``--name value``; it overrides the preset.
@@ -174,6 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="livekr-train: %(message)s")
     if argv[:1] == ["synth"]:
         return synth_main(argv[1:])
+    if argv[:1] == ["lm"]:
+        from trainer.lm import lm_main
+
+        return lm_main(argv[1:])
     model_args, data_args, training_args, run_args, dry_run = parse(argv)
     if dry_run:
         print(json.dumps(resolved(model_args, data_args, training_args, run_args), indent=1, default=str))
