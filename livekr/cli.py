@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from livekr.audio import AudioError, AudioSource, FileSource, source_warnings
 from livekr.config import (
     DEFAULT_MODEL,
+    DecoderOptions,
     EncodingOptions,
     PipelineOptions,
     RecognizerOptions,
@@ -35,6 +36,7 @@ from livekr.recognizer import ModelLoadError, Recognizer
 from livekr.session import TranscriptSession
 
 if TYPE_CHECKING:
+    from livekr.decoder import Decoder
     from livekr.microphone import InputDevice
 
 log = logging.getLogger("livekr")
@@ -59,6 +61,7 @@ def _add_stream_options(p: argparse.ArgumentParser) -> None:
     add_arguments(p, SegmenterOptions, suppress_defaults=True)
     add_arguments(p, PipelineOptions, suppress_defaults=True)
     add_arguments(p, EncodingOptions, suppress_defaults=True)
+    add_arguments(p, DecoderOptions, suppress_defaults=True)
     p.add_argument(
         "--events",
         action="store_true",
@@ -129,15 +132,29 @@ def load_model(args: argparse.Namespace) -> Recognizer:
     return recognizer
 
 
-def run_session(source: AudioSource, recognizer: Recognizer, session: TranscriptSession,
-                outputs: list, args: argparse.Namespace, interrupt: Interrupt) -> bool:
+def load_text_decoder(recognizer: Recognizer, args: argparse.Namespace) -> Decoder | None:
+    """The decoder of finals the options ask for (beam search with an LM and custom words, or
+    greedy); None for recognizers that give no frames to decode. Loaded once per model."""
+    tokens, frame_s = getattr(recognizer, "tokens", None), getattr(recognizer, "frame_s", None)
+    if tokens is None or frame_s is None:
+        return None
+    from livekr.decoder import load_decoder
+
+    decoder = load_decoder(tokens, frame_s, from_arguments(DecoderOptions, args), _model_ref(args))
+    say(decoder.description)
+    return decoder
+
+
+def run_session(source: AudioSource, recognizer: Recognizer, decoder: Decoder | None,
+                session: TranscriptSession, outputs: list, args: argparse.Namespace,
+                interrupt: Interrupt) -> bool:
     """Run one source through the pipeline into ``session`` until it ends or a signal stops
     it; False when a second signal asked to leave before the session finished."""
     segmenter, pipeline = _options(args)
     source = session.begin_run(source, recognizer.name)
     sink = session_sink(session, *outputs)
     encoding = from_arguments(EncodingOptions, args)
-    transcriber = StreamingTranscriber(source, recognizer, sink, segmenter, pipeline, encoding)
+    transcriber = StreamingTranscriber(source, recognizer, sink, segmenter, pipeline, encoding, decoder)
     return drive(transcriber, interrupt)
 
 
@@ -197,6 +214,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         return status
     outputs = [planned[position] for position, _ in sources]
     recognizer = load_model(args)
+    decoder = load_text_decoder(recognizer, args)
     with Interrupt() as interrupt:
         for done, ((_, source), out) in enumerate(zip(sources, outputs, strict=True)):
             if interrupt.requested:
@@ -207,7 +225,8 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
                 printer.source = str(source.path)
             session = TranscriptSession(SessionOptions(autosave=False), model=recognizer.name)
             reporter = ConsoleReporter(source.path.name, source.duration_s)
-            finished = run_session(source, recognizer, session, [printer, reporter], args, interrupt)
+            finished = run_session(source, recognizer, decoder, session, [printer, reporter], args,
+                                   interrupt)
             report_warnings(source, printer)
             if session.failures or not finished:
                 status = EXIT_FAILED
@@ -237,6 +256,7 @@ def cmd_listen(args: argparse.Namespace, open_source: Callable[[str], AudioSourc
         raise ValueError("--keep-audio needs -o FILE: the audio is saved beside the transcript")
     source = open_source(options.input_device)
     recognizer = load_model(args)
+    decoder = load_text_decoder(recognizer, args)
     printer = EventPrinter(sys.stdout) if args.events else None
     reporter = ConsoleReporter("microphone", print_finals=printer is None)
     folder = journal_dir()
@@ -246,7 +266,7 @@ def cmd_listen(args: argparse.Namespace, open_source: Callable[[str], AudioSourc
     session = TranscriptSession(options, folder, model=recognizer.name)
     say("listening; press Ctrl-C to stop")
     with Interrupt() as interrupt:
-        finished = run_session(source, recognizer, session, [printer, reporter], args, interrupt)
+        finished = run_session(source, recognizer, decoder, session, [printer, reporter], args, interrupt)
     saved = save_session(session, Path(args.output)) if args.output else True
     if not finished:
         say("stopped at once; the transcript so far stays in the autosave journal (`livekr recover`)")

@@ -15,7 +15,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from livekr.config import SAMPLE_RATE, EncodingOptions
-from livekr.ctc import TokenTable, mean_confidence
+from livekr.ctc import Decoded, TokenTable, mean_confidence
+from livekr.decoder import Decoder, DecodeStream
 from livekr.recognizer import Recognition, Recognizer
 from livekr.windowing import Stitcher
 
@@ -43,10 +44,16 @@ class UtteranceEncoder:
     """Text of the utterance in progress (``partial``) and of a finished one (``final``)."""
 
     def __init__(self, recognizer: Recognizer, options: EncodingOptions | None = None,
-                 live: bool = True) -> None:
+                 live: bool = True, decoder: Decoder | None = None) -> None:
         self.recognizer = recognizer
         self.options = options or EncodingOptions()
         self.windowed = windowed(self.options, recognizer, live)
+        self.decoder = decoder if isinstance(recognizer, FrameEncoder) else None
+        """Decodes finals (beam search with an LM and custom words, or greedy); partials stay
+        greedy. None: the recognizer's own greedy decoding."""
+        self._stream: DecodeStream | None = None
+        self._fed = 0
+        """Stitched frames of the utterance already given to ``_stream``."""
         o = self.options
         self.clock = Stitcher(o.left_s, o.chunk_s, o.right_s)
         """Window arithmetic only (never fed): ``clock.windows_complete(samples)``."""
@@ -70,6 +77,8 @@ class UtteranceEncoder:
             o = self.options
             self._stitcher = Stitcher(o.left_s, o.chunk_s, o.right_s)
             self._utterance = utterance
+            self._stream = self.decoder.begin() if self.decoder is not None else None
+            self._fed = 0
         return self._stitcher
 
     def advance(self, utterance: int, audio: np.ndarray) -> float:
@@ -102,7 +111,11 @@ class UtteranceEncoder:
         """The finished text of ``utterance`` (all of its ``audio``); forgets its windows."""
         self.last_encoded_samples = audio.size
         if not self.windowed:
-            return self.recognizer.recognize(audio)
+            if self.decoder is None:
+                return self.recognizer.recognize(audio)
+            t0 = time.perf_counter()
+            decoded = self.decoder.decode(self.recognizer.log_posteriors(audio))  # type: ignore[attr-defined]
+            return self._from_decoded(decoded, audio.size, t0)
         self.last_encoded_samples = 0
         t0 = time.perf_counter()
         stitcher = self._stitcher_for(utterance)
@@ -110,7 +123,11 @@ class UtteranceEncoder:
         tail = stitcher.tail_window(audio.size)
         log_probs = stitcher.finish(tail, self._encode(audio, tail.start_sample, tail.end_sample))
         self._stitcher = None
-        return self._recognition(log_probs, audio.size, t0)
+        if self._stream is None:
+            return self._recognition(log_probs, audio.size, t0)
+        decoded = self._stream.end(log_probs[self._fed:])
+        self._stream = None
+        return self._from_decoded(decoded, audio.size, t0)
 
     def _encode(self, audio: np.ndarray, start: int, end: int) -> np.ndarray:
         self.windows_encoded += 1
@@ -124,7 +141,16 @@ class UtteranceEncoder:
             log_probs = self._encode(audio, window.start_sample, window.end_sample)
             stitcher.accept(window, log_probs)
             newest = (window, log_probs)
+            if self._stream is not None:  # the decoder follows the fixed frames as they come
+                fixed = log_probs[window.keep_from - window.first_frame:window.keep_to - window.first_frame]
+                self._stream.step(fixed)
+                self._fed += fixed.shape[0]
         return newest
+
+    @staticmethod
+    def _from_decoded(decoded: Decoded, samples: int, t0: float) -> Recognition:
+        return Recognition(text=decoded.text, chars=decoded.chars, confidence=decoded.confidence,
+                           audio_s=samples / SAMPLE_RATE, forward_s=time.perf_counter() - t0)
 
     def _recognition(self, log_probs: np.ndarray, samples: int, t0: float) -> Recognition:
         encoder: Any = self.recognizer

@@ -18,6 +18,7 @@ import numpy as np
 
 from livekr.audio import AudioError, AudioSource
 from livekr.config import SAMPLE_RATE, EncodingOptions, PipelineOptions, SegmenterOptions
+from livekr.decoder import Decoder
 from livekr.encoding import UtteranceEncoder
 from livekr.events import (
     EventSink,
@@ -93,11 +94,12 @@ class StreamingTranscriber:
         segmenter_options: SegmenterOptions | None = None,
         options: PipelineOptions | None = None,
         encoding: EncodingOptions | None = None,
+        decoder: Decoder | None = None,
     ) -> None:
         self.source = source
         self.recognizer = recognizer
         self.options = options or PipelineOptions()
-        self.encoder = UtteranceEncoder(recognizer, encoding, live=source.live)
+        self.encoder = UtteranceEncoder(recognizer, encoding, live=source.live, decoder=decoder)
         """Whole or windowed encoding (worker thread; the reader only reads its window clock)."""
         self.segmenter = Segmenter(segmenter_options)
         self._on_event = on_event

@@ -13,6 +13,7 @@ from PySide6.QtCore import QObject, Signal
 
 from livekr.audio import AudioSource
 from livekr.config import EncodingOptions, PipelineOptions, SegmenterOptions
+from livekr.decoder import Decoder
 from livekr.events import PipelineEvent
 from livekr.gui.qtcompat import emit
 from livekr.pipeline import StreamingTranscriber
@@ -32,6 +33,7 @@ class PipelineBridge(QObject):
         segmenter_options: SegmenterOptions | None = None,
         options: PipelineOptions | None = None,
         encoding: EncodingOptions | None = None,
+        decoder: Decoder | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -39,7 +41,7 @@ class PipelineBridge(QObject):
         self.recognizer = recognizer
         self._stopping = False
         self._transcriber = StreamingTranscriber(
-            source, recognizer, self.on_event, segmenter_options, options, encoding
+            source, recognizer, self.on_event, segmenter_options, options, encoding, decoder
         )
 
     @property

@@ -16,7 +16,8 @@ from dataclasses import fields, replace
 from PySide6.QtCore import QObject, Signal, Slot
 
 from livekr.audio import AudioError, AudioSource, source_warnings
-from livekr.config import RecognizerOptions
+from livekr.config import DecoderOptions, RecognizerOptions
+from livekr.decoder import Decoder, load_decoder
 from livekr.events import Failure, FailureKind, Finished, PipelineEvent
 from livekr.gui.bridge import PipelineBridge
 from livekr.gui.model_loader import LoadFunction, ModelLoader
@@ -71,6 +72,8 @@ class Dictation(QObject):
         """Device/dtype given on the command line; "auto" fields fall back to the settings."""
         self._source_factory = source_factory
         self._bridge: PipelineBridge | None = None
+        self._decoder: tuple[object, DecoderOptions, Decoder | None] | None = None
+        """(recognizer, options, decoder) of the last run: reused while neither changes."""
         self._restart_after_finish = False
         self.loader = ModelLoader(load_model, self)
         self.loader.started.connect(self.model_loading)
@@ -142,12 +145,25 @@ class Dictation(QObject):
             return False
         source = self.session.begin_run(source, self.model_ref)
         bridge = PipelineBridge(source, self.recognizer, self.settings.segmenter, self.settings.pipeline,
-                                self.settings.encoding, parent=self)
+                                self.settings.encoding, self._text_decoder(), parent=self)
         bridge.pipeline_event.connect(self._on_bridge_event)
         self._bridge = bridge
         bridge.start()
         emit(self.running_changed, True)
         return True
+
+    def _text_decoder(self) -> Decoder | None:
+        """The decoder of finals for the current model and settings (beam search with an LM
+        and custom words, or greedy); built again only when either changed."""
+        recognizer, options = self.recognizer, self.settings.decoder
+        if self._decoder is None or self._decoder[0] is not recognizer or self._decoder[1] != options:
+            tokens, frame_s = getattr(recognizer, "tokens", None), getattr(recognizer, "frame_s", None)
+            decoder = None
+            if tokens is not None and frame_s is not None:
+                decoder = load_decoder(tokens, frame_s, options, self.model_ref)
+                log.info("%s", decoder.description)
+            self._decoder = (recognizer, options, decoder)
+        return self._decoder[2]
 
     def stop(self) -> None:
         """Stop capturing; finals of what was captured still arrive, then ``Finished``.

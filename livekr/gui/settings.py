@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from livekr.config import (
+    DecoderOptions,
     EncodingOptions,
     PipelineOptions,
     RecognizerOptions,
@@ -52,7 +53,7 @@ class WindowOptions:
         validate(self)
 
 
-GROUPS = ("segmenter", "pipeline", "encoding", "recognizer", "session", "window")
+GROUPS = ("segmenter", "pipeline", "encoding", "decoder", "recognizer", "session", "window")
 """The option groups of ``AppSettings``, in dialog order; each is also its settings-key prefix."""
 
 
@@ -63,6 +64,7 @@ class AppSettings:
     segmenter: SegmenterOptions = field(default_factory=SegmenterOptions)
     pipeline: PipelineOptions = field(default_factory=PipelineOptions)
     encoding: EncodingOptions = field(default_factory=EncodingOptions)
+    decoder: DecoderOptions = field(default_factory=DecoderOptions)
     recognizer: RecognizerOptions = field(default_factory=RecognizerOptions)
     session: SessionOptions = field(default_factory=SessionOptions)
     window: WindowOptions = field(default_factory=WindowOptions)
