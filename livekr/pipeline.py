@@ -122,7 +122,12 @@ class StreamingTranscriber:
         self._worker.start()
 
     def stop(self) -> None:
-        """Stop capturing; everything already captured is still segmented and decoded."""
+        """Stop capturing; everything already captured is still segmented and decoded.
+
+        The reader stops waiting for the source at once: it reads what the source had
+        already captured, without waiting for more. May come before the source has started
+        (it is then never started).
+        """
         self._stop_requested.set()
         self.source.stop()
         with self._cond:
@@ -152,14 +157,11 @@ class StreamingTranscriber:
 
     def _read_loop(self) -> None:
         try:
-            self.source.start()
-            while True:
-                block = self.source.read(READ_TIMEOUT_S)
-                if block is None:
-                    break
-                if block.size:
-                    self._handle(self.segmenter.feed(block))
-                    self._after_block()
+            if not self._stop_requested.is_set():
+                self.source.start()
+            while (block := self._next_block()) is not None:
+                self._handle(self.segmenter.feed(block))
+                self._after_block()
         except AudioError as e:
             self._emit(Failure(str(e)))
         except Exception as e:
@@ -173,6 +175,20 @@ class StreamingTranscriber:
                 with self._cond:
                     self._input_done = True
                     self._cond.notify_all()
+
+    def _next_block(self) -> np.ndarray | None:
+        """The source's next non-empty block, or None when it has ended.
+
+        Once a stop is requested, only what the source has already captured is read: a
+        live source is never waited for again, whether or not it has stopped delivering.
+        """
+        while True:
+            if self._stop_requested.is_set():
+                block = self.source.read(0.0)
+                return block if block is not None and block.size else None
+            block = self.source.read(READ_TIMEOUT_S)
+            if block is None or block.size:
+                return block
 
     def _handle(self, events: list[SegmentEvent]) -> None:
         now = time.monotonic()

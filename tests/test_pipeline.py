@@ -299,3 +299,51 @@ def test_trailing_silence_is_counted_only_in_speech(speak) -> None:
     assert seg.trailing_silence_samples >= before + int(0.27 * SAMPLE_RATE)
     seg.feed(silence(1.0))
     assert not seg.in_speech and seg.trailing_silence_samples == 0
+
+
+class EndlessSource:
+    """A live source whose device goes on delivering after stop(), at its own pace: the
+    way a microphone opened after the stop request behaved."""
+
+    live = True
+    description = "endless"
+    dropped_blocks = 0
+    status_errors = 0
+
+    def __init__(self) -> None:
+        self._blocks: queue.Queue[np.ndarray] = queue.Queue()
+        self._halt = threading.Event()  # only the test ends the device
+        self._device = threading.Thread(target=self._deliver, daemon=True)
+
+    def _deliver(self) -> None:
+        while not self._halt.is_set():
+            self._blocks.put(np.full(BLOCK, 0.001, dtype=np.float32))
+            self._halt.wait(BLOCK / SAMPLE_RATE)
+
+    def start(self) -> None:
+        self._device.start()
+
+    def read(self, timeout_s: float) -> np.ndarray | None:
+        try:
+            return self._blocks.get(timeout=timeout_s)
+        except queue.Empty:
+            return np.zeros(0, dtype=np.float32)
+
+    def stop(self) -> None:
+        pass
+
+    def unplug(self) -> None:
+        self._halt.set()
+
+
+def test_stop_ends_the_session_even_if_the_source_keeps_delivering() -> None:
+    source, rec = EndlessSource(), Recorder()
+    transcriber = StreamingTranscriber(source, ScriptedRecognizer(), rec)
+    transcriber.start()
+    rec.wait_for(lambda e: isinstance(e, LevelChanged))
+    transcriber.stop()
+    try:
+        assert transcriber.wait(WAIT_S), "the reader went on reading after stop()"
+    finally:
+        source.unplug()
+    assert isinstance(rec.events[-1], Finished)
