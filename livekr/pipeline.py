@@ -2,8 +2,9 @@
 
 Two threads: the reader pulls blocks from the source and segments them, so reading never
 waits for the model; the worker owns the recognizer. Finals are queued and always decoded,
-in order; partials are requested while speech continues and the newest request replaces
-an older one that has not started. Events go to one callback, called from those threads.
+in order (``FinalsBacklog``: bounded in memory, spilled to a temporary file beyond that);
+partials are requested while speech continues and the newest request replaces an older
+one that has not started. Events go to one callback, called from those threads.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
-from dataclasses import dataclass
 
 import numpy as np
 
 from livekr.audio import AudioError, AudioSource
+from livekr.backlog import BACKLOG_MEMORY_BYTES, FinalsBacklog, Job
 from livekr.config import SAMPLE_RATE, PipelineOptions, SegmenterOptions
 from livekr.events import (
     EventSink,
@@ -38,16 +38,6 @@ READ_TIMEOUT_S = 0.1
 """How long the reader waits for a block before it looks at the stop flag again."""
 RTF_SMOOTHING = 0.3
 """Weight of the newest measurement in the running real-time factor."""
-
-
-@dataclass(frozen=True)
-class _Job:
-    utterance: int
-    start_sample: int
-    end_sample: int
-    audio: np.ndarray
-    detected_at: float
-    """time.monotonic() when the reader produced the job."""
 
 
 def partial_interval_s(options: PipelineOptions, expected_forward_s: float) -> float:
@@ -80,7 +70,8 @@ class StreamingTranscriber:
 
     ``on_event`` is called from the reader thread (levels, stats, read errors) and from the
     worker thread (partials, finals, recognition errors, ``Finished``); it must be quick and
-    thread-safe (a Qt signal emit or a locked write).
+    thread-safe (a Qt signal emit or a locked write). Queued finals keep at most
+    ``backlog_memory_bytes`` of audio in memory; the rest waits in a temporary file.
     """
 
     def __init__(
@@ -90,6 +81,7 @@ class StreamingTranscriber:
         on_event: EventSink,
         segmenter_options: SegmenterOptions | None = None,
         options: PipelineOptions | None = None,
+        backlog_memory_bytes: int = BACKLOG_MEMORY_BYTES,
     ) -> None:
         self.source = source
         self.recognizer = recognizer
@@ -97,8 +89,8 @@ class StreamingTranscriber:
         self.segmenter = Segmenter(segmenter_options)
         self._on_event = on_event
         self._cond = threading.Condition()
-        self._finals: deque[_Job] = deque()
-        self._partial: _Job | None = None
+        self._finals = FinalsBacklog(backlog_memory_bytes)
+        self._partial: Job | None = None
         self._input_done = False
         self._stop_requested = threading.Event()
         self._utterance = -1
@@ -200,7 +192,7 @@ class StreamingTranscriber:
                     self._utterance += 1
                 self._last_partial_request = ev.start_sample
             elif isinstance(ev, SpeechEnded):
-                job = _Job(self._utterance, ev.start_sample, ev.end_sample, ev.audio, now)
+                job = Job(self._utterance, ev.start_sample, ev.end_sample, ev.audio, now)
                 with self._cond:
                     self._ended_utterance = self._utterance
                     self._finals.append(job)
@@ -238,7 +230,7 @@ class StreamingTranscriber:
         if audio is None or not audio.size:
             return
         self._last_partial_request = seg.position
-        job = _Job(self._utterance, start, start + audio.size, audio, time.monotonic())
+        job = Job(self._utterance, start, start + audio.size, audio, time.monotonic())
         with self._cond:
             if self._partial is not None:
                 self._partials_skipped += 1
@@ -256,8 +248,9 @@ class StreamingTranscriber:
     def stats(self) -> Stats:
         """A snapshot of backlog, drops and speed (any thread)."""
         with self._cond:
-            backlog = sum(j.audio.size for j in self._finals) / SAMPLE_RATE
+            backlog = self._finals.samples / SAMPLE_RATE
             pending = len(self._finals)
+            spilled = self._finals.spilled
             skipped = self._partials_skipped
         return Stats(
             time_s=self.segmenter.position / SAMPLE_RATE,
@@ -268,19 +261,20 @@ class StreamingTranscriber:
             rtf=self._forward_per_audio_s,
             last_latency_s=self._last_latency_s,
             partials_skipped=skipped,
+            spilled_finals=spilled,
         )
 
     # -- worker thread --------------------------------------------------------------
 
-    def _next_job(self) -> tuple[_Job, bool] | None:
-        """The next job and whether it is a final; None when input is done and all decoded."""
+    def _next_job(self) -> tuple[Job, bool] | None:
+        """The next job and whether it is a final; None when input is done and all decoded.
+        Raises ``OSError`` if a spilled final's audio cannot be read back (that final is gone)."""
         with self._cond:
             while not self._finals and self._partial is None and not self._input_done:
                 self._cond.wait()
             if self._finals:
-                job = self._finals.popleft()
                 self._cond.notify_all()
-                return job, True
+                return self._finals.popleft(), True
             if self._partial is not None:
                 job, self._partial = self._partial, None
                 return job, False
@@ -288,7 +282,15 @@ class StreamingTranscriber:
 
     def _work_loop(self) -> None:
         try:
-            while (item := self._next_job()) is not None:
+            while True:
+                try:
+                    item = self._next_job()
+                except OSError as e:
+                    log.exception("reading back queued audio failed")
+                    self._emit(Failure(f"queued speech could not be read back from its temporary file: {e}"))
+                    continue
+                if item is None:
+                    break
                 job, is_final = item
                 try:
                     if is_final:
@@ -300,11 +302,13 @@ class StreamingTranscriber:
                     span = f"{job.start_sample / SAMPLE_RATE:.1f}-{job.end_sample / SAMPLE_RATE:.1f} s"
                     self._emit(Failure(f"recognition failed for the audio at {span}: {e}"))
         finally:
+            with self._cond:
+                self._finals.close()
             self._emit(self.stats())
             self._emit(Finished(self._finals_emitted, self.segmenter.position / SAMPLE_RATE))
             self.finished.set()
 
-    def _finalize(self, job: _Job) -> None:
+    def _finalize(self, job: Job) -> None:
         result = self.recognizer.recognize(job.audio)
         self._measured(result.forward_s, job.audio.size)
         if not result.text:
@@ -326,7 +330,7 @@ class StreamingTranscriber:
         self._finals_emitted += 1
         self._emit(Final(utterance, latency, result.forward_s))
 
-    def _decode_partial(self, job: _Job) -> None:
+    def _decode_partial(self, job: Job) -> None:
         with self._cond:
             if job.utterance <= self._ended_utterance:
                 return
