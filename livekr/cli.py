@@ -11,6 +11,7 @@ import ctypes
 import json
 import logging
 import os
+import signal
 import sys
 import threading
 import time
@@ -341,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"livekr: error: {e}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # exiting: another Ctrl-C would only print a traceback
         return 130
 
 

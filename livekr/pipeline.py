@@ -30,6 +30,7 @@ from livekr.events import (
 )
 from livekr.recognizer import Recognizer
 from livekr.segmenter import Level, Segmenter, SegmentEvent, SpeechEnded, SpeechStarted
+from livekr.stop_signals import StopSignals
 from livekr.transcript import Utterance
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,8 @@ READ_TIMEOUT_S = 0.1
 """How long the reader waits for a block before it looks at the stop flag again."""
 RTF_SMOOTHING = 0.3
 """Weight of the newest measurement in the running real-time factor."""
+RUN_POLL_S = 0.1
+"""How often ``run()`` looks whether the session finished or a stop signal came."""
 
 
 def partial_interval_s(options: PipelineOptions, expected_forward_s: float) -> float:
@@ -93,6 +96,9 @@ class StreamingTranscriber:
         self._partial: Job | None = None
         self._input_done = False
         self._stop_requested = threading.Event()
+        self._abandon_requested = threading.Event()
+        self.stopped_by: str | None = None
+        """Name of the signal that stopped ``run()`` (e.g. "SIGINT"), else None."""
         self._utterance = -1
         self._ended_utterance = -1
         self._last_partial_request = 0
@@ -125,19 +131,45 @@ class StreamingTranscriber:
         with self._cond:
             self._cond.notify_all()
 
+    def abandon(self) -> None:
+        """Stop, and give up the utterances not yet decoded: the session finishes after the
+        forward pass in progress, with a ``Failure`` saying how much speech was left out."""
+        self._abandon_requested.set()
+        self.stop()
+
     def wait(self, timeout_s: float | None = None) -> bool:
         """Block until the session has finished; True if it did within ``timeout_s``."""
         return self.finished.wait(timeout_s)
 
     def run(self) -> None:
-        """Start and wait for the source to end (files); Ctrl-C stops and drains."""
-        self.start()
-        try:
-            while not self.wait(0.2):
-                pass
-        except KeyboardInterrupt:
-            self.stop()
-            self.wait()
+        """Start, and wait until the session has finished (the source ended, or ``stop()``).
+
+        Called from the main thread, it also turns stop signals (SIGINT, i.e. Ctrl-C,
+        SIGTERM, SIGHUP; see ``StopSignals``) into ``stop()``: what was captured is still
+        decoded, and ``stopped_by`` names the signal. A second one calls ``abandon()``.
+        After a stop by signal the stop signals stay ignored when this returns.
+        """
+        with StopSignals() as signals:
+            self.start()
+            while not self.wait(RUN_POLL_S):
+                for name in signals.take():
+                    self._on_stop_signal(name)
+
+    def _on_stop_signal(self, name: str) -> None:
+        if self.stopped_by is not None:
+            self.abandon()
+            return
+        self.stopped_by = name
+        with self._cond:
+            pending, samples = len(self._finals), self._finals.samples
+        if pending:
+            log.warning(
+                "%s: stopping; %d utterances (%.0f s) are still to be decoded; a second Ctrl-C abandons them",
+                name,
+                pending,
+                samples / SAMPLE_RATE,
+            )
+        self.stop()
 
     # -- reader thread --------------------------------------------------------------
 
@@ -267,11 +299,19 @@ class StreamingTranscriber:
     # -- worker thread --------------------------------------------------------------
 
     def _next_job(self) -> tuple[Job, bool] | None:
-        """The next job and whether it is a final; None when input is done and all decoded.
-        Raises ``OSError`` if a spilled final's audio cannot be read back (that final is gone)."""
+        """The next job and whether it is a final; None when input is done and all decoded,
+        or when the session was abandoned. Raises ``OSError`` if a spilled final's audio
+        cannot be read back (that final is gone)."""
         with self._cond:
-            while not self._finals and self._partial is None and not self._input_done:
+            while (
+                not self._finals
+                and self._partial is None
+                and not self._input_done
+                and not self._abandon_requested.is_set()
+            ):
                 self._cond.wait()
+            if self._abandon_requested.is_set():
+                return None
             if self._finals:
                 self._cond.notify_all()
                 return self._finals.popleft(), True
@@ -302,11 +342,27 @@ class StreamingTranscriber:
                     span = f"{job.start_sample / SAMPLE_RATE:.1f}-{job.end_sample / SAMPLE_RATE:.1f} s"
                     self._emit(Failure(f"recognition failed for the audio at {span}: {e}"))
         finally:
-            with self._cond:
-                self._finals.close()
+            self._drop_abandoned()
             self._emit(self.stats())
             self._emit(Finished(self._finals_emitted, self.segmenter.position / SAMPLE_RATE))
             self.finished.set()
+
+    def _drop_abandoned(self) -> None:
+        """After ``abandon()``: wait for the reader to end, drop what is queued, say so."""
+        dropped = samples = 0
+        with self._cond:
+            if self._abandon_requested.is_set():
+                self._cond.wait_for(lambda: self._input_done)
+                dropped, samples = self._finals.clear()
+                self._partial = None
+            self._finals.close()
+        if dropped:
+            self._emit(
+                Failure(
+                    f"stopped before {dropped} utterance(s) ({samples / SAMPLE_RATE:.1f} s of speech) "
+                    "were decoded; they are not in the transcript"
+                )
+            )
 
     def _finalize(self, job: Job) -> None:
         result = self.recognizer.recognize(job.audio)

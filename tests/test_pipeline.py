@@ -347,3 +347,59 @@ def test_stop_ends_the_session_even_if_the_source_keeps_delivering() -> None:
     finally:
         source.unplug()
     assert isinstance(rec.events[-1], Finished)
+
+
+def test_abandon_drops_the_queued_finals_and_says_how_much(speak) -> None:
+    gate = threading.Event()
+    recognizer = ScriptedRecognizer(["하나", "둘", "셋"], gate=gate)
+    source, rec = QueueSource(), Recorder()
+    transcriber = StreamingTranscriber(source, recognizer, rec, options=PipelineOptions(partials=False))
+    transcriber.start()
+    pushed = 0
+    for phrase in ("첫 번째 문장", "두 번째 문장", "세 번째 문장"):
+        speech = speak(phrase)
+        source.push(speech)
+        source.push(silence(2.0))
+        pushed += speech.size + 2 * SAMPLE_RATE
+    assert recognizer.entered.wait(WAIT_S)  # the first final is being decoded
+    all_ended_s = pushed / SAMPLE_RATE - 1.2  # the last pause has ended the last utterance
+    queued = rec.wait_for(lambda e: isinstance(e, Stats) and e.time_s >= all_ended_s)
+    assert queued.pending_finals == 2
+    transcriber.abandon()
+    gate.set()
+    assert transcriber.wait(WAIT_S)
+    assert [f.utterance.text for f in rec.of(Final)] == ["하나"]  # the one in progress is kept
+    (failure,) = rec.of(Failure)
+    assert f"stopped before 2 utterance(s) ({queued.backlog_s:.1f} s of speech)" in failure.message
+    assert len(recognizer.calls) == 1
+    assert rec.of(Finished)[0].utterances == 1
+
+
+def test_run_turns_a_stop_signal_into_stop_and_drains(speak) -> None:
+    import signal
+
+    source = QueueSource()
+    source.push(speak("신호를 받으면 멈춥니다"))
+    source.push(silence(1.2))
+    source.push(speak("이것도 받아 적습니다"))  # in progress when the signal comes
+
+    def on_event(event: PipelineEvent) -> None:
+        rec(event)
+        if isinstance(event, Final) and event.utterance.index == 0:
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C, while run() waits
+
+    rec = Recorder()
+    options = PipelineOptions(partials=False)
+    transcriber = StreamingTranscriber(source, ScriptedRecognizer(["하나", "둘"]), on_event, options=options)
+    stop_signals = [getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {s: signal.getsignal(s) for s in stop_signals}
+    try:
+        transcriber.run()
+        after = signal.getsignal(signal.SIGINT)
+    finally:
+        for s in stop_signals:
+            signal.signal(s, previous[s])
+    assert transcriber.stopped_by == "SIGINT"
+    assert [f.utterance.text for f in rec.of(Final)] == ["하나", "둘"]
+    assert isinstance(rec.events[-1], Finished)
+    assert after == signal.SIG_IGN  # the caller is saving: another Ctrl-C must not cut it short
