@@ -154,6 +154,8 @@ class StreamingTranscriber:
             while not self.wait(RUN_POLL_S):
                 for name in signals.take():
                     self._on_stop_signal(name)
+            for name in signals.take():  # came as the session finished
+                self._on_stop_signal(name)
 
     def _on_stop_signal(self, name: str) -> None:
         if self.stopped_by is not None:

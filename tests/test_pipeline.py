@@ -407,3 +407,21 @@ def test_run_turns_a_stop_signal_into_stop_and_drains(speak) -> None:
     assert [f.utterance.text for f in rec.of(Final)] == ["하나", "둘"]
     assert isinstance(rec.events[-1], Finished)
     assert after == signal.SIG_IGN  # the caller is saving: another Ctrl-C must not cut it short
+
+
+def test_a_stop_signal_that_comes_as_the_session_finishes_is_not_lost() -> None:
+    import signal
+
+    def on_event(event: PipelineEvent) -> None:
+        if isinstance(event, Finished):
+            signal.raise_signal(signal.SIGTERM)  # just before run() sees the session finished
+
+    transcriber = StreamingTranscriber(ArraySource(silence(1.0)), ScriptedRecognizer(), on_event)
+    stop_signals = [getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {s: signal.getsignal(s) for s in stop_signals}
+    try:
+        transcriber.run()
+    finally:
+        for s in stop_signals:
+            signal.signal(s, previous[s])
+    assert transcriber.stopped_by == "SIGTERM"
