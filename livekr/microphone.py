@@ -216,7 +216,8 @@ class MicrophoneSource:
         except queue.Empty:
             if self._stopped.is_set():
                 return self._read_after_stop()
-            if self._stream is not None and not self._stream.active:
+            stream = self._stream  # stop() may clear it meanwhile
+            if stream is not None and not stream.active:
                 raise AudioError(
                     f"the input device {self.description!r} stopped delivering audio "
                     "(unplugged or taken by another program?); the transcript so far is kept"
