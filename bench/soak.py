@@ -302,6 +302,14 @@ def cpu_flags() -> list[str]:
     return [f for f in CPU_FLAGS if f in flags]
 
 
+def choose_speech(speech_dir: Path, seed: int) -> tuple[Iterator[tuple[str, np.ndarray]], list[str], str]:
+    """Real clips where ``speech_dir`` has a manifest, else espeak-ng; and what was used."""
+    if (speech_dir / "manifest.jsonl").is_file():
+        return (*real_clips(speech_dir, seed), str(speech_dir))
+    progress(f"no {speech_dir / 'manifest.jsonl'}: using espeak-ng speech")
+    return (*synthetic_clips(seed), "espeak-ng")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--minutes", type=float, default=DEFAULT_MINUTES, help="audio to stream (minutes)")
@@ -327,13 +335,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(args.threads)
     limit_heap_fragmentation()  # as the livekr command does
     machine = machine_facts() | {"cpu_flags": cpu_flags()}
-    if (args.speech / "manifest.jsonl").is_file():
-        clips, texts = real_clips(args.speech, args.seed)
-        speech = str(args.speech)
-    else:
-        progress(f"no {args.speech / 'manifest.jsonl'}: using espeak-ng speech")
-        clips, texts = synthetic_clips(args.seed)
-        speech = "espeak-ng"
+    clips, texts, speech = choose_speech(args.speech, args.seed)
     folder = ensure_checkpoint(args.models_dir, args.arch, build_vocab([normalize(t) for t in texts], "jamo"))
     recognizer, load = load_and_warm(folder, "fp32")
     total = int(args.minutes * 60 * SAMPLE_RATE)
