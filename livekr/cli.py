@@ -10,6 +10,7 @@ import argparse
 import ctypes
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -147,15 +148,15 @@ def load_text_decoder(recognizer: Recognizer, args: argparse.Namespace) -> Decod
 
 def run_session(source: AudioSource, recognizer: Recognizer, decoder: Decoder | None,
                 session: TranscriptSession, outputs: list, args: argparse.Namespace,
-                interrupt: Interrupt) -> bool:
+                interrupt: Interrupt) -> None:
     """Run one source through the pipeline into ``session`` until it ends or a signal stops
-    it; False when a second signal asked to leave before the session finished."""
+    it (see ``drive``)."""
     segmenter, pipeline = _options(args)
     source = session.begin_run(source, recognizer.name)
     sink = session_sink(session, *outputs)
     encoding = from_arguments(EncodingOptions, args)
     transcriber = StreamingTranscriber(source, recognizer, sink, segmenter, pipeline, encoding, decoder)
-    return drive(transcriber, interrupt)
+    drive(transcriber, interrupt)
 
 
 def report_warnings(source: AudioSource, printer: EventPrinter | None) -> None:
@@ -225,16 +226,13 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
                 printer.source = str(source.path)
             session = TranscriptSession(SessionOptions(autosave=False), model=recognizer.name)
             reporter = ConsoleReporter(source.path.name, source.duration_s)
-            finished = run_session(source, recognizer, decoder, session, [printer, reporter], args,
-                                   interrupt)
+            run_session(source, recognizer, decoder, session, [printer, reporter], args, interrupt)
             report_warnings(source, printer)
-            if session.failures or not finished:
+            if session.failures:
                 status = EXIT_FAILED
             shown_as_events = printer is not None and args.output is None
             if not shown_as_events and not deliver(render(session.transcript, fmt), out, source.path.stem):
                 status = EXIT_FAILED
-            if not finished:
-                break
     return interrupt.exit_code if interrupt.requested else status
 
 
@@ -266,14 +264,11 @@ def cmd_listen(args: argparse.Namespace, open_source: Callable[[str], AudioSourc
     session = TranscriptSession(options, folder, model=recognizer.name)
     say("listening; press Ctrl-C to stop")
     with Interrupt() as interrupt:
-        finished = run_session(source, recognizer, decoder, session, [printer, reporter], args, interrupt)
+        run_session(source, recognizer, decoder, session, [printer, reporter], args, interrupt)
     saved = save_session(session, Path(args.output)) if args.output else True
-    if not finished:
-        say("stopped at once; the transcript so far stays in the autosave journal (`livekr recover`)")
-    session.close(clean=finished and saved)
-    if not finished:
-        return interrupt.exit_code
-    # A stop signal is how listening ends: with everything decoded and saved, that is success.
+    session.close(clean=saved)
+    # A stop signal is how listening ends: with everything decoded and saved, that is success;
+    # utterances given up to a second signal are a failure the session reported.
     return EXIT_FAILED if session.failures or not saved else EXIT_OK
 
 
@@ -400,7 +395,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         say(f"error: {e}")
         return EXIT_FAILED
     except KeyboardInterrupt:  # before a session took over the signals (e.g. while loading)
-        return 128 + 2
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # exiting: another Ctrl-C would only print a traceback
+        return 128 + signal.SIGINT
 
 
 if __name__ == "__main__":

@@ -10,12 +10,12 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
 from typing import IO, Any
 
 from livekr.events import EventSink, Failure, Final, Finished, Partial, PipelineEvent, Stats
 from livekr.pipeline import StreamingTranscriber
 from livekr.session import TranscriptSession
+from livekr.stop_signals import StopSignals
 
 PROGRESS_EVERY_S = 5.0
 """Wall time between progress lines on stderr for long files."""
@@ -23,10 +23,6 @@ LONG_FILE_S = 60.0
 """Files longer than this get progress lines."""
 POLL_S = 0.1
 """How often the main thread looks for a stop request while a session runs."""
-STOP_SIGNALS = tuple(
-    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
-)
-"""Signals that end a session the way Ctrl-C does: finish what was captured, write, exit."""
 
 
 def say(message: str) -> None:
@@ -103,23 +99,32 @@ def session_sink(session: TranscriptSession, *outputs: EventSink | None) -> Even
 
 
 class Interrupt:
-    """Turns SIGINT, SIGTERM and SIGHUP into a stop request.
+    """Turns SIGINT, SIGTERM and SIGHUP into a stop request (through ``StopSignals``: taken
+    even when inherited as ignored, SIGHUP left alone under nohup, and ignored once one came
+    while the caller saves and exits).
 
     The first signal asks the running session to stop capturing and finish what it has; a
-    second one asks to leave at once with what is transcribed so far. The handlers only set
-    flags, so no signal ever surfaces as a traceback; the main thread polls them.
+    second one to give up what is still queued. The handlers only record, so no signal ever
+    surfaces as a traceback; the main thread polls them.
     """
 
     def __init__(self) -> None:
-        self.signum: int | None = None
+        self._signals = StopSignals()
+
+    @property
+    def signum(self) -> int | None:
         """The first stop signal received, or None."""
-        self.forced = False
-        """A second stop signal came: leave without waiting for the session."""
-        self._previous: dict[int, Any] = {}
+        received = self._signals.received
+        return int(getattr(signal, received[0])) if received else None
 
     @property
     def requested(self) -> bool:
-        return self.signum is not None
+        return bool(self._signals.received)
+
+    @property
+    def forced(self) -> bool:
+        """A second stop signal came: give up the utterances still queued."""
+        return len(self._signals.received) > 1
 
     @property
     def exit_code(self) -> int:
@@ -127,46 +132,30 @@ class Interrupt:
         return 128 + (self.signum or 0)
 
     def _handle(self, signum: int, frame: object) -> None:
-        if self.signum is None:
-            self.signum = signum
-        else:
-            self.forced = True
-
-    def install(self) -> Interrupt:
-        """Take over the stop signals (main thread only); ``restore`` gives them back."""
-        for sig in STOP_SIGNALS:
-            self._previous[sig] = signal.signal(sig, self._handle)
-        return self
-
-    def restore(self) -> None:
-        for sig, previous in self._previous.items():
-            signal.signal(sig, previous)
-        self._previous.clear()
+        self._signals._on_signal(signum, None)
 
     def __enter__(self) -> Interrupt:
-        return self.install()
+        self._signals.__enter__()
+        return self
 
     def __exit__(self, *exc: object) -> None:
-        self.restore()
+        self._signals.__exit__(None, None, None)
 
 
-def drive(transcriber: StreamingTranscriber, interrupt: Interrupt,
-          on_stop: Callable[[], None] | None = None) -> bool:
-    """Run ``transcriber`` until its source ends; a stop request stops capture and drains.
+def drive(transcriber: StreamingTranscriber, interrupt: Interrupt) -> None:
+    """Run ``transcriber`` until it has finished (main thread only).
 
-    Returns True when the session finished, False when a second signal asked to leave
-    before it did (what was transcribed so far is in its sink). Main thread only.
+    A first stop signal stops capture and lets everything captured be decoded; a second one
+    gives up the utterances still queued (``abandon``: a ``Failure`` says how much speech
+    that was) and the session finishes after the forward pass in progress.
     """
     transcriber.start()
-    stopping = False
+    acted_on = 0
     while not transcriber.wait(POLL_S):
-        if interrupt.forced:
-            return False
-        if interrupt.requested and not stopping:
-            stopping = True
-            if on_stop is not None:
-                on_stop()
+        wanted = 2 if interrupt.forced else 1 if interrupt.requested else 0
+        if wanted > acted_on:
+            acted_on = wanted
             # Off the main thread: closing a device may block in C, where no signal handler
-            # runs, and a second Ctrl-C must still be able to end the process.
-            threading.Thread(target=transcriber.stop, name="livekr-stop", daemon=True).start()
-    return True
+            # runs, and the main thread must go on watching for the next signal.
+            action = transcriber.abandon if wanted == 2 else transcriber.stop
+            threading.Thread(target=action, name="livekr-stop", daemon=True).start()

@@ -93,6 +93,8 @@ class Stats:
     (below 1 keeps up with speech)."""
     last_latency_s: float
     partials_skipped: int
+    spilled_finals: int = 0
+    """Queued utterances whose audio waits in a temporary file (memory budget reached)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -105,6 +107,7 @@ class Stats:
             "rtf": round(self.rtf, 4),
             "last_latency": round(self.last_latency_s, 4),
             "partials_skipped": self.partials_skipped,
+            "spilled_finals": self.spilled_finals,
         }
 
 

@@ -1,7 +1,9 @@
 """The microphone: device listing and choice, and a capture source on sounddevice.
 
 ``sounddevice`` (and with it PortAudio) is imported only when a device is listed or
-opened, so the rest of livekr works on machines without it.
+opened, so the rest of livekr works on machines without it. Where a ``sounddevice``
+argument is taken, any object with the same names (``query_devices``, ``InputStream``,
+``PortAudioError``, ...) can stand in for the module, e.g. in tests.
 """
 
 from __future__ import annotations
@@ -50,14 +52,14 @@ _open_streams = 0
 _streams_lock = threading.Lock()
 
 
-def list_input_devices(refresh: bool = False) -> list[InputDevice]:
+def list_input_devices(refresh: bool = False, sounddevice: Any = None) -> list[InputDevice]:
     """Capture devices PortAudio can see (empty when there is no sound card).
 
     PortAudio reads the device list once, when it starts; ``refresh`` restarts it so that
     microphones plugged in since then appear (skipped while a stream is open, since the
     restart would cut it).
     """
-    sd = _import_sounddevice()
+    sd = sounddevice or _import_sounddevice()
     with _streams_lock:
         if refresh and _open_streams == 0:
             sd._terminate()
@@ -121,51 +123,83 @@ class MicrophoneSource:
     The PortAudio callback only copies the block and puts it on a bounded queue; when the
     queue is full the block is counted as dropped. 16 kHz mono is asked of the device; if
     it refuses, its native rate is captured and resampled on the reading thread.
+
+    ``stop()`` may come from any thread at any time, also before or while ``start()``
+    opens the device: the device is then not opened, or closed at once. Audio arriving
+    after ``stop()`` is not kept; ``read()`` then returns what was queued before, then None.
     """
 
     live = True
 
-    def __init__(self, device: str | int | None = None, options: AudioOptions | None = None) -> None:
+    def __init__(
+        self,
+        device: str | int | None = None,
+        options: AudioOptions | None = None,
+        sounddevice: Any = None,
+    ) -> None:
         self.options = options or AudioOptions()
         self.device_spec = device
         self.description = "microphone"
         self.rate = float(SAMPLE_RATE)
         blocks = int(self.options.queue_s * 1000 / self.options.block_ms)
         self._queue: queue.Queue[np.ndarray] = queue.Queue(maxsize=max(1, blocks))
+        self._sd = sounddevice
+        self._lock = threading.Lock()  # orders start()'s opening against stop()
         self._stopped = threading.Event()
         self._stream: Any = None
         self._resample = StreamResampler(SAMPLE_RATE)
+        self._flushed = False
         self._dropped = 0
         self._status_errors = 0
 
     def start(self) -> None:
-        sd = _import_sounddevice()
-        device = resolve_input_device(self.device_spec, list_input_devices())
+        """Open the device and start capturing; nothing is opened after ``stop()``."""
+        if self._stopped.is_set():
+            return
+        sd = self._sd or _import_sounddevice()
+        device = resolve_input_device(self.device_spec, list_input_devices(sounddevice=sd))
         self.description = device.name
         try:
             sd.check_input_settings(device.index, channels=1, dtype="float32", samplerate=SAMPLE_RATE)
-            self.rate = float(SAMPLE_RATE)
+            rate = float(SAMPLE_RATE)
         except (sd.PortAudioError, ValueError):
-            self.rate = device.default_rate
-            log.info("%s does not capture at 16 kHz; resampling from %.0f Hz", device.name, self.rate)
-        self._resample = StreamResampler(self.rate)
+            rate = device.default_rate
+            log.info("%s does not capture at 16 kHz; resampling from %.0f Hz", device.name, rate)
+        if self._stopped.is_set():
+            return
+        self.rate = rate
+        self._resample = StreamResampler(rate)
+        with self._lock:
+            if self._stopped.is_set():
+                return
+            self._stream = self._open(sd, device, rate)
+
+    def _open(self, sd: Any, device: InputDevice, rate: float) -> Any:
+        """Open and start the stream (under ``_lock``, so ``stop()`` waits for it)."""
+        global _open_streams
         try:
-            self._stream = sd.InputStream(
+            stream = sd.InputStream(
                 device=device.index,
                 channels=1,
-                samplerate=self.rate,
+                samplerate=rate,
                 dtype="float32",
-                blocksize=int(self.rate * self.options.block_ms / 1000),
+                blocksize=int(rate * self.options.block_ms / 1000),
                 callback=self._callback,
             )
-            self._stream.start()
         except sd.PortAudioError as e:
             raise AudioError(f"cannot open {device.name!r} for recording: {e}") from e
-        global _open_streams
+        try:
+            stream.start()
+        except sd.PortAudioError as e:
+            _close(stream)
+            raise AudioError(f"cannot start recording from {device.name!r}: {e}") from e
         with _streams_lock:
             _open_streams += 1
+        return stream
 
     def _callback(self, indata: np.ndarray, frames: int, time_info: Any, status: Any) -> None:
+        if self._stopped.is_set():
+            return
         if status:
             self._status_errors += 1
         try:
@@ -174,12 +208,16 @@ class MicrophoneSource:
             self._dropped += 1
 
     def read(self, timeout_s: float) -> np.ndarray | None:
+        """The next block; after ``stop()`` only what was queued before it, then None."""
+        if self._stopped.is_set():
+            return self._read_after_stop()
         try:
             block = self._queue.get(timeout=timeout_s)
         except queue.Empty:
             if self._stopped.is_set():
-                return None
-            if self._stream is not None and not self._stream.active:
+                return self._read_after_stop()
+            stream = self._stream  # stop() may clear it meanwhile
+            if stream is not None and not stream.active:
                 raise AudioError(
                     f"the input device {self.description!r} stopped delivering audio "
                     "(unplugged or taken by another program?); the transcript so far is kept"
@@ -187,18 +225,27 @@ class MicrophoneSource:
             return np.zeros(0, dtype=np.float32)
         return self._resample(block)
 
+    def _read_after_stop(self) -> np.ndarray | None:
+        try:
+            return self._resample(self._queue.get_nowait())
+        except queue.Empty:
+            pass
+        if self._flushed:
+            return None
+        self._flushed = True  # the resampler's last samples
+        tail = self._resample(np.zeros(0, dtype=np.float32), last=True)
+        return tail if tail.size else None
+
     def stop(self) -> None:
+        """Stop capturing and close the device (any thread; waits while it is being opened)."""
         global _open_streams
-        stream, self._stream = self._stream, None
+        with self._lock:
+            self._stopped.set()
+            stream, self._stream = self._stream, None
         if stream is not None:
-            try:
-                stream.stop()
-                stream.close()
-            except Exception:  # the device may already be gone; nothing more to release
-                log.debug("closing the input stream failed", exc_info=True)
+            _close(stream)
             with _streams_lock:
                 _open_streams -= 1
-        self._stopped.set()
 
     @property
     def dropped_blocks(self) -> int:
@@ -207,3 +254,12 @@ class MicrophoneSource:
     @property
     def status_errors(self) -> int:
         return self._status_errors
+
+
+def _close(stream: Any) -> None:
+    """Stop and close ``stream``; a device that is already gone may fail either step."""
+    for step in (stream.stop, stream.close):
+        try:
+            step()
+        except Exception:  # nothing more can be released
+            log.debug("closing the input stream failed at %s", step.__name__, exc_info=True)

@@ -2,8 +2,9 @@
 
 Two threads: the reader pulls blocks from the source and segments them, so reading never
 waits for the model; the worker owns the recognizer. Finals are queued and always decoded,
-in order; partials are requested while speech continues and the newest request replaces
-an older one that has not started. Events go to one callback, called from those threads.
+in order (``FinalsBacklog``: bounded in memory, spilled to a temporary file beyond that);
+partials are requested while speech continues and the newest request replaces an older
+one that has not started. Events go to one callback, called from those threads.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections import deque
-from dataclasses import dataclass
 
 import numpy as np
 
 from livekr.audio import AudioError, AudioSource
+from livekr.backlog import BACKLOG_MEMORY_BYTES, FinalsBacklog, Job
 from livekr.config import SAMPLE_RATE, EncodingOptions, PipelineOptions, SegmenterOptions
 from livekr.decoder import Decoder
 from livekr.encoding import UtteranceEncoder
@@ -33,6 +33,7 @@ from livekr.events import (
 )
 from livekr.recognizer import Recognizer
 from livekr.segmenter import Level, Segmenter, SegmentEvent, SpeechEnded, SpeechStarted
+from livekr.stop_signals import StopSignals
 from livekr.transcript import Utterance
 
 log = logging.getLogger(__name__)
@@ -41,16 +42,8 @@ READ_TIMEOUT_S = 0.1
 """How long the reader waits for a block before it looks at the stop flag again."""
 RTF_SMOOTHING = 0.3
 """Weight of the newest measurement in the running real-time factor."""
-
-
-@dataclass(frozen=True)
-class _Job:
-    utterance: int
-    start_sample: int
-    end_sample: int
-    audio: np.ndarray
-    detected_at: float
-    """time.monotonic() when the reader produced the job."""
+RUN_POLL_S = 0.1
+"""How often ``run()`` looks whether the session finished or a stop signal came."""
 
 
 def partial_interval_s(options: PipelineOptions, expected_forward_s: float) -> float:
@@ -83,7 +76,8 @@ class StreamingTranscriber:
 
     ``on_event`` is called from the reader thread (levels, stats, read errors) and from the
     worker thread (partials, finals, recognition errors, ``Finished``); it must be quick and
-    thread-safe (a Qt signal emit or a locked write).
+    thread-safe (a Qt signal emit or a locked write). Queued finals keep at most
+    ``backlog_memory_bytes`` of audio in memory; the rest waits in a temporary file.
     """
 
     def __init__(
@@ -95,6 +89,7 @@ class StreamingTranscriber:
         options: PipelineOptions | None = None,
         encoding: EncodingOptions | None = None,
         decoder: Decoder | None = None,
+        backlog_memory_bytes: int = BACKLOG_MEMORY_BYTES,
     ) -> None:
         self.source = source
         self.recognizer = recognizer
@@ -104,10 +99,13 @@ class StreamingTranscriber:
         self.segmenter = Segmenter(segmenter_options)
         self._on_event = on_event
         self._cond = threading.Condition()
-        self._finals: deque[_Job] = deque()
-        self._partial: _Job | None = None
+        self._finals = FinalsBacklog(backlog_memory_bytes)
+        self._partial: Job | None = None
         self._input_done = False
         self._stop_requested = threading.Event()
+        self._abandon_requested = threading.Event()
+        self.stopped_by: str | None = None
+        """Name of the signal that stopped ``run()`` (e.g. "SIGINT"), else None."""
         self._utterance = -1
         self._ended_utterance = -1
         self._last_partial_request = 0
@@ -130,25 +128,58 @@ class StreamingTranscriber:
         self._worker.start()
 
     def stop(self) -> None:
-        """Stop capturing; everything already captured is still segmented and decoded."""
+        """Stop capturing; everything already captured is still segmented and decoded.
+
+        The reader stops waiting for the source at once: it reads what the source had
+        already captured, without waiting for more. May come before the source has started
+        (it is then never started).
+        """
         self._stop_requested.set()
         self.source.stop()
         with self._cond:
             self._cond.notify_all()
+
+    def abandon(self) -> None:
+        """Stop, and give up the utterances not yet decoded: the session finishes after the
+        forward pass in progress, with a ``Failure`` saying how much speech was left out."""
+        self._abandon_requested.set()
+        self.stop()
 
     def wait(self, timeout_s: float | None = None) -> bool:
         """Block until the session has finished; True if it did within ``timeout_s``."""
         return self.finished.wait(timeout_s)
 
     def run(self) -> None:
-        """Start and wait for the source to end (files); Ctrl-C stops and drains."""
-        self.start()
-        try:
-            while not self.wait(0.2):
-                pass
-        except KeyboardInterrupt:
-            self.stop()
-            self.wait()
+        """Start, and wait until the session has finished (the source ended, or ``stop()``).
+
+        Called from the main thread, it also turns stop signals (SIGINT, i.e. Ctrl-C,
+        SIGTERM, SIGHUP; see ``StopSignals``) into ``stop()``: what was captured is still
+        decoded, and ``stopped_by`` names the signal. A second one calls ``abandon()``.
+        After a stop by signal the stop signals stay ignored when this returns.
+        """
+        with StopSignals() as signals:
+            self.start()
+            while not self.wait(RUN_POLL_S):
+                for name in signals.take():
+                    self._on_stop_signal(name)
+            for name in signals.take():  # came as the session finished
+                self._on_stop_signal(name)
+
+    def _on_stop_signal(self, name: str) -> None:
+        if self.stopped_by is not None:
+            self.abandon()
+            return
+        self.stopped_by = name
+        with self._cond:
+            pending, samples = len(self._finals), self._finals.samples
+        if pending:
+            log.warning(
+                "%s: stopping; %d utterances (%.0f s) are still to be decoded; a second Ctrl-C abandons them",
+                name,
+                pending,
+                samples / SAMPLE_RATE,
+            )
+        self.stop()
 
     # -- reader thread --------------------------------------------------------------
 
@@ -160,14 +191,11 @@ class StreamingTranscriber:
 
     def _read_loop(self) -> None:
         try:
-            self.source.start()
-            while True:
-                block = self.source.read(READ_TIMEOUT_S)
-                if block is None:
-                    break
-                if block.size:
-                    self._handle(self.segmenter.feed(block))
-                    self._after_block()
+            if not self._stop_requested.is_set():
+                self.source.start()
+            while (block := self._next_block()) is not None:
+                self._handle(self.segmenter.feed(block))
+                self._after_block()
         except AudioError as e:
             self._emit(Failure(str(e), FailureKind.INPUT))
         except Exception as e:
@@ -182,6 +210,20 @@ class StreamingTranscriber:
                     self._input_done = True
                     self._cond.notify_all()
 
+    def _next_block(self) -> np.ndarray | None:
+        """The source's next non-empty block, or None when it has ended.
+
+        Once a stop is requested, only what the source has already captured is read: a
+        live source is never waited for again, whether or not it has stopped delivering.
+        """
+        while True:
+            if self._stop_requested.is_set():
+                block = self.source.read(0.0)
+                return block if block is not None and block.size else None
+            block = self.source.read(READ_TIMEOUT_S)
+            if block is None or block.size:
+                return block
+
     def _handle(self, events: list[SegmentEvent]) -> None:
         now = time.monotonic()
         for ev in events:
@@ -193,7 +235,7 @@ class StreamingTranscriber:
                 self._last_partial_request = ev.start_sample
                 self._windows_requested = 0
             elif isinstance(ev, SpeechEnded):
-                job = _Job(self._utterance, ev.start_sample, ev.end_sample, ev.audio, now)
+                job = Job(self._utterance, ev.start_sample, ev.end_sample, ev.audio, now)
                 with self._cond:
                     self._ended_utterance = self._utterance
                     self._finals.append(job)
@@ -240,7 +282,7 @@ class StreamingTranscriber:
         self._windows_requested = windows
         if due:
             self._last_partial_request = seg.position
-        job = _Job(self._utterance, start, start + audio.size, audio, time.monotonic())
+        job = Job(self._utterance, start, start + audio.size, audio, time.monotonic())
         with self._cond:
             if self._partial is not None:
                 self._partials_skipped += 1
@@ -260,8 +302,9 @@ class StreamingTranscriber:
     def stats(self) -> Stats:
         """A snapshot of backlog, drops and speed (any thread)."""
         with self._cond:
-            backlog = sum(j.audio.size for j in self._finals) / SAMPLE_RATE
+            backlog = self._finals.samples / SAMPLE_RATE
             pending = len(self._finals)
+            spilled = self._finals.spilled
             skipped = self._partials_skipped
         return Stats(
             time_s=self.segmenter.position / SAMPLE_RATE,
@@ -272,19 +315,28 @@ class StreamingTranscriber:
             rtf=self._forward_per_audio_s,
             last_latency_s=self._last_latency_s,
             partials_skipped=skipped,
+            spilled_finals=spilled,
         )
 
     # -- worker thread --------------------------------------------------------------
 
-    def _next_job(self) -> tuple[_Job, bool] | None:
-        """The next job and whether it is a final; None when input is done and all decoded."""
+    def _next_job(self) -> tuple[Job, bool] | None:
+        """The next job and whether it is a final; None when input is done and all decoded,
+        or when the session was abandoned. Raises ``OSError`` if a spilled final's audio
+        cannot be read back (that final is gone)."""
         with self._cond:
-            while not self._finals and self._partial is None and not self._input_done:
+            while (
+                not self._finals
+                and self._partial is None
+                and not self._input_done
+                and not self._abandon_requested.is_set()
+            ):
                 self._cond.wait()
+            if self._abandon_requested.is_set():
+                return None
             if self._finals:
-                job = self._finals.popleft()
                 self._cond.notify_all()
-                return job, True
+                return self._finals.popleft(), True
             if self._partial is not None:
                 job, self._partial = self._partial, None
                 return job, False
@@ -292,7 +344,15 @@ class StreamingTranscriber:
 
     def _work_loop(self) -> None:
         try:
-            while (item := self._next_job()) is not None:
+            while True:
+                try:
+                    item = self._next_job()
+                except OSError as e:
+                    log.exception("reading back queued audio failed")
+                    self._emit(Failure(f"queued speech could not be read back from its temporary file: {e}"))
+                    continue
+                if item is None:
+                    break
                 job, is_final = item
                 try:
                     if is_final:
@@ -305,11 +365,29 @@ class StreamingTranscriber:
                     message = f"recognition failed for the audio at {span}: {e}"
                     self._emit(Failure(message, FailureKind.RECOGNITION))
         finally:
+            self._drop_abandoned()
             self._emit(self.stats())
             self._emit(Finished(self._finals_emitted, self.segmenter.position / SAMPLE_RATE))
             self.finished.set()
 
-    def _finalize(self, job: _Job) -> None:
+    def _drop_abandoned(self) -> None:
+        """After ``abandon()``: wait for the reader to end, drop what is queued, say so."""
+        dropped = samples = 0
+        with self._cond:
+            if self._abandon_requested.is_set():
+                self._cond.wait_for(lambda: self._input_done)
+                dropped, samples = self._finals.clear()
+                self._partial = None
+            self._finals.close()
+        if dropped:
+            self._emit(
+                Failure(
+                    f"stopped before {dropped} utterance(s) ({samples / SAMPLE_RATE:.1f} s of speech) "
+                    "were decoded; they are not in the transcript"
+                )
+            )
+
+    def _finalize(self, job: Job) -> None:
         result = self.encoder.final(job.utterance, job.audio)
         self._measured(result.forward_s, self.encoder.last_encoded_samples)
         if not result.text:
@@ -331,7 +409,7 @@ class StreamingTranscriber:
         self._finals_emitted += 1
         self._emit(Final(utterance, latency, result.forward_s))
 
-    def _decode_partial(self, job: _Job) -> None:
+    def _decode_partial(self, job: Job) -> None:
         with self._cond:
             if job.utterance <= self._ended_utterance:
                 return

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -41,6 +42,18 @@ def livekr_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         os.environ.pop("LIVEKR_CACHE_DIR", None)
     else:
         os.environ["LIVEKR_CACHE_DIR"] = old
+
+
+@pytest.fixture(autouse=True)
+def _stop_signal_handlers_restored() -> Iterator[None]:
+    """A command run in-process may leave the stop signals ignored after one came (as it
+    should while it exits); later tests and their subprocesses start from the defaults."""
+    names = [n for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    saved = {n: signal.getsignal(getattr(signal, n)) for n in names}
+    yield
+    for name, handler in saved.items():
+        if handler is not None:
+            signal.signal(getattr(signal, name), handler)
 
 
 @pytest.fixture(scope="session")

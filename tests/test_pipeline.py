@@ -150,15 +150,19 @@ def test_partials_are_skipped_first_when_inference_falls_behind(speak) -> None:
     options = PipelineOptions(min_partial_interval_s=0.06)
     transcriber = StreamingTranscriber(source, recognizer, rec, options=options)
     transcriber.start()
-    source.push(speak("대한민국은 민주공화국이다 대한민국의 주권은 국민에게 있고"))
-    source.push(silence(1.5))
-    source.close()
-    recognizer.entered.wait(WAIT_S)
+    speech = speak("대한민국은 민주공화국이다 대한민국의 주권은 국민에게 있고")
+    source.push(speech[: speech.size // 3])
+    assert recognizer.entered.wait(WAIT_S)  # the first partial holds the worker
+    source.push(speech[speech.size // 3 :])
+    source.push(silence(2.0))
+    # the utterance has ended and its final waits: every partial request has been made
+    rec.wait_for(lambda e: isinstance(e, Stats) and e.pending_finals == 1)
     gate.set()
+    source.close()
     rec.wait_for(finished)
     assert len(rec.of(Final)) == 1
     assert rec.of(Stats)[-1].partials_skipped > 0
-    assert len(recognizer.calls) < 10  # skipped partial requests were never decoded
+    assert len(recognizer.calls) == 2  # the first partial and the final; no skipped request decoded
 
 
 def test_stop_drains_the_utterance_in_progress(speak) -> None:
@@ -299,3 +303,125 @@ def test_trailing_silence_is_counted_only_in_speech(speak) -> None:
     assert seg.trailing_silence_samples >= before + int(0.27 * SAMPLE_RATE)
     seg.feed(silence(1.0))
     assert not seg.in_speech and seg.trailing_silence_samples == 0
+
+
+class EndlessSource:
+    """A live source whose device goes on delivering after stop(), at its own pace: the
+    way a microphone opened after the stop request behaved."""
+
+    live = True
+    description = "endless"
+    dropped_blocks = 0
+    status_errors = 0
+
+    def __init__(self) -> None:
+        self._blocks: queue.Queue[np.ndarray] = queue.Queue()
+        self._halt = threading.Event()  # only the test ends the device
+        self._device = threading.Thread(target=self._deliver, daemon=True)
+
+    def _deliver(self) -> None:
+        while not self._halt.is_set():
+            self._blocks.put(np.full(BLOCK, 0.001, dtype=np.float32))
+            self._halt.wait(BLOCK / SAMPLE_RATE)
+
+    def start(self) -> None:
+        self._device.start()
+
+    def read(self, timeout_s: float) -> np.ndarray | None:
+        try:
+            return self._blocks.get(timeout=timeout_s)
+        except queue.Empty:
+            return np.zeros(0, dtype=np.float32)
+
+    def stop(self) -> None:
+        pass
+
+    def unplug(self) -> None:
+        self._halt.set()
+
+
+def test_stop_ends_the_session_even_if_the_source_keeps_delivering() -> None:
+    source, rec = EndlessSource(), Recorder()
+    transcriber = StreamingTranscriber(source, ScriptedRecognizer(), rec)
+    transcriber.start()
+    rec.wait_for(lambda e: isinstance(e, LevelChanged))
+    transcriber.stop()
+    try:
+        assert transcriber.wait(WAIT_S), "the reader went on reading after stop()"
+    finally:
+        source.unplug()
+    assert isinstance(rec.events[-1], Finished)
+
+
+def test_abandon_drops_the_queued_finals_and_says_how_much(speak) -> None:
+    gate = threading.Event()
+    recognizer = ScriptedRecognizer(["하나", "둘", "셋"], gate=gate)
+    source, rec = QueueSource(), Recorder()
+    transcriber = StreamingTranscriber(source, recognizer, rec, options=PipelineOptions(partials=False))
+    transcriber.start()
+    pushed = 0
+    for phrase in ("첫 번째 문장", "두 번째 문장", "세 번째 문장"):
+        speech = speak(phrase)
+        source.push(speech)
+        source.push(silence(2.0))
+        pushed += speech.size + 2 * SAMPLE_RATE
+    assert recognizer.entered.wait(WAIT_S)  # the first final is being decoded
+    all_ended_s = pushed / SAMPLE_RATE - 1.2  # the last pause has ended the last utterance
+    queued = rec.wait_for(lambda e: isinstance(e, Stats) and e.time_s >= all_ended_s)
+    assert queued.pending_finals == 2
+    transcriber.abandon()
+    gate.set()
+    assert transcriber.wait(WAIT_S)
+    assert [f.utterance.text for f in rec.of(Final)] == ["하나"]  # the one in progress is kept
+    (failure,) = rec.of(Failure)
+    assert f"stopped before 2 utterance(s) ({queued.backlog_s:.1f} s of speech)" in failure.message
+    assert len(recognizer.calls) == 1
+    assert rec.of(Finished)[0].utterances == 1
+
+
+def test_run_turns_a_stop_signal_into_stop_and_drains(speak) -> None:
+    import signal
+
+    source = QueueSource()
+    source.push(speak("신호를 받으면 멈춥니다"))
+    source.push(silence(1.2))
+    source.push(speak("이것도 받아 적습니다"))  # in progress when the signal comes
+
+    def on_event(event: PipelineEvent) -> None:
+        rec(event)
+        if isinstance(event, Final) and event.utterance.index == 0:
+            signal.raise_signal(signal.SIGINT)  # Ctrl-C, while run() waits
+
+    rec = Recorder()
+    options = PipelineOptions(partials=False)
+    transcriber = StreamingTranscriber(source, ScriptedRecognizer(["하나", "둘"]), on_event, options=options)
+    stop_signals = [getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {s: signal.getsignal(s) for s in stop_signals}
+    try:
+        transcriber.run()
+        after = signal.getsignal(signal.SIGINT)
+    finally:
+        for s in stop_signals:
+            signal.signal(s, previous[s])
+    assert transcriber.stopped_by == "SIGINT"
+    assert [f.utterance.text for f in rec.of(Final)] == ["하나", "둘"]
+    assert isinstance(rec.events[-1], Finished)
+    assert after == signal.SIG_IGN  # the caller is saving: another Ctrl-C must not cut it short
+
+
+def test_a_stop_signal_that_comes_as_the_session_finishes_is_not_lost() -> None:
+    import signal
+
+    def on_event(event: PipelineEvent) -> None:
+        if isinstance(event, Finished):
+            signal.raise_signal(signal.SIGTERM)  # just before run() sees the session finished
+
+    transcriber = StreamingTranscriber(ArraySource(silence(1.0)), ScriptedRecognizer(), on_event)
+    stop_signals = [getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n)]
+    previous = {s: signal.getsignal(s) for s in stop_signals}
+    try:
+        transcriber.run()
+    finally:
+        for s in stop_signals:
+            signal.signal(s, previous[s])
+    assert transcriber.stopped_by == "SIGTERM"

@@ -185,12 +185,17 @@ def record(model: str, manifest: str, utterances: int, found: list[dict[str, Any
         log.warning("scores not kept in the model card: %s", e)
 
 
+EVAL_RECOGNIZER = RecognizerOptions(backend="torch", dtype="fp32")
+"""What livekr-eval and the trainer's card score with, unless told otherwise: the model as
+trained, so scores do not depend on which backend a machine measured fastest."""
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="livekr-eval", description=__doc__.split("\n")[0])
     p.add_argument("--model", "-m", required=True, help="checkpoint folder or hub id")
     p.add_argument("--manifest", required=True, help='JSON lines {"audio": path, "text": ...}')
-    p.add_argument("--device", default="auto")
-    p.add_argument("--dtype", default="auto", choices=("auto", "fp32", "fp16", "bf16"))
+    # Scored as trained (torch fp32) unless --backend/--dtype ask for a converted copy.
+    add_arguments(p, RecognizerOptions, suppress_defaults=True)
     p.add_argument("--events", action="store_true", help="print each utterance's result as a JSON line")
     p.add_argument("--limit", type=int, help="score only the first N usable rows")
     p.add_argument("--max-duration-s", type=float, default=60.0, help="skip longer clips")
@@ -206,7 +211,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         examples, skipped = read_manifest(args.manifest, 0.0, args.max_duration_s)
         if not examples:
             raise DataError(f"no usable rows in {args.manifest} (skipped: {skipped.summary()})")
-        recognizer = load_recognizer(args.model, RecognizerOptions(args.device, args.dtype))
+        options = from_arguments(RecognizerOptions, args, base=EVAL_RECOGNIZER)
+        recognizer = load_recognizer(args.model, options)
         mismatch = normaliser_mismatch(args.model)
         if mismatch:
             log.warning("%s", mismatch)

@@ -21,11 +21,12 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from livekr.card import training_card
 from livekr.card import write_card as write_card_file
-from livekr.config import SAMPLE_RATE, RecognizerOptions
+from livekr.config import SAMPLE_RATE
 from livekr.ctc import TokenTable
 from livekr.recognizer import load_recognizer
 from livekr.text import NORMALISER_VERSION, VocabKind, build_vocab, to_units, vocab_kind
 from trainer.data import DataArguments, Example, SkipReport, load_audio, read_splits
+from trainer.evaluate import EVAL_RECOGNIZER
 from trainer.metrics import ErrorRates, error_rates
 from trainer.progress import ProgressLog, RunArguments
 from trainer.scratch import ARCHITECTURES, build_model, build_processor
@@ -213,8 +214,7 @@ def score_checkpoint(folder: Path, examples: list[Example]) -> ErrorRates:
     """CER/WER of the checkpoint in ``folder`` through livekr's recognizer (as ``livekr-eval``)."""
     from trainer.evaluate import evaluate
 
-    # Scored as trained (torch fp32), not through a converted or quantized copy.
-    recognizer = load_recognizer(str(folder), RecognizerOptions(backend="torch", dtype="fp32"))
+    recognizer = load_recognizer(str(folder), EVAL_RECOGNIZER)  # the same as livekr-eval's
     return evaluate(recognizer, examples, SkipReport()).rates
 
 

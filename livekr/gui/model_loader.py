@@ -1,6 +1,8 @@
 """Loading a model off the GUI thread: a worker QObject moved to a QThread, one owner.
 
-``ModelLoader`` owns the thread wiring (started→run, finished→quit, deleteLater on both).
+``ModelLoader`` owns the thread wiring (started→run, finished→quit, thread.finished→
+deleteLater; the worker moves itself back to the GUI thread at the end of ``run`` and is
+deleted there).
 One load runs at a time; asking for another while busy queues it (the newest request
 wins). Every exception in the worker becomes ``failed`` with a one-line reason, and the
 worker's ``finished`` always fires.
@@ -11,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from livekr.config import RecognizerOptions
 from livekr.gui.qtcompat import emit
@@ -60,6 +62,12 @@ class ModelLoadWorker(QObject):
         else:
             emit(self.loaded, recognizer)
         finally:
+            # Back to the GUI thread before anything deletes it: a Python QObject destroyed
+            # on another thread takes Qt's connection locks and then the GIL, the reverse of
+            # the GUI thread's order, and the two can deadlock.
+            app = QCoreApplication.instance()
+            if app is not None:
+                self.moveToThread(app.thread())
             emit(self.finished)
 
 
@@ -102,7 +110,6 @@ class ModelLoader(QObject):
         worker.failed.connect(self._on_worker_failed)
         worker.progress.connect(self.progress)
         worker.finished.connect(thread.quit)
-        worker.finished.connect(worker.deleteLater)
         thread.finished.connect(thread.deleteLater)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker
@@ -121,6 +128,8 @@ class ModelLoader(QObject):
 
     @Slot()
     def _on_thread_finished(self) -> None:
+        if self._worker is not None:
+            self._worker.deleteLater()  # in the GUI thread, where run() moved it
         self._thread = self._worker = None
         pending, self._pending = self._pending, None
         if pending is not None:
