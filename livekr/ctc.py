@@ -59,29 +59,15 @@ def collapse(
     change = np.flatnonzero(np.diff(ids)) + 1
     starts = np.concatenate(([0], change))
     ends = np.concatenate((change, [ids.size]))
-    units: list[str] = []
-    spans: list[tuple[int, int, float]] = []
+    units: list[tuple[str, int, int, float]] = []
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
         token_id = int(ids[start])
         if token_id == blank_id or token_id < 0 or token_id in skip_ids:
             continue
-        token = id_to_token[token_id]
         conf = 1.0 if probs is None else float(probs[start:end].mean())
-        for ch in " " if token == word_delimiter else token:
-            units.append(ch)
-            spans.append((start, end, conf))
-    text_chars: list[str] = []
-    chars: list[CharSpan] = []
-    for ch, sources in compose_units(units):
-        if ch.isspace():
-            if text_chars and text_chars[-1] != " ":
-                text_chars.append(" ")
-            continue
-        first, last = spans[sources[0]], spans[sources[-1]]
-        conf = min(spans[i][2] for i in sources)
-        text_chars.append(ch)
-        chars.append(CharSpan(ch, first[0] * frame_s, last[1] * frame_s, conf))
-    return "".join(text_chars).strip(), tuple(chars)
+        units.append((id_to_token[token_id], start, end, conf))
+    decoded = compose_spans(units, frame_s, word_delimiter)
+    return decoded.text, decoded.chars
 
 
 @dataclass(frozen=True)
