@@ -94,13 +94,23 @@ class EventLog:
 
 
 class TimedRecognizer:
-    """Passes ``recognize`` through to a real recognizer and records each call's wall span."""
+    """Passes ``recognize`` and ``log_posteriors`` through to a real recognizer and records each
+    call's wall span. It keeps the recognizer's frame interface (``frame_s``, ``tokens``), so the
+    pipeline encodes live audio window by window as it does with the real one."""
 
     def __init__(self, inner: CTCRecognizer) -> None:
         self.inner = inner
         self.name = inner.name
         self.device_label = inner.device_label
+        self.frame_s = inner.frame_s
+        self.tokens = inner.tokens
         self.calls: list[ForwardCall] = []
+
+    def log_posteriors(self, audio: np.ndarray) -> np.ndarray:
+        start = time.monotonic()
+        result = self.inner.log_posteriors(audio)
+        self.calls.append(ForwardCall(start, time.monotonic(), int(audio.size)))
+        return result
 
     def recognize(self, audio: np.ndarray) -> Recognition:
         start = time.monotonic()
@@ -186,13 +196,17 @@ def run_baseline(recognizer: CTCRecognizer, wav: Path, chunk_length_s: float) ->
 
 
 def load_and_warm(folder: Path, dtype: str) -> tuple[CTCRecognizer, dict[str, float]]:
-    """Load the checkpoint on the CPU and run one warm-up forward; times in seconds."""
+    """Load the checkpoint on the CPU with torch in ``dtype`` (the baseline runs the same torch
+    model) and run one warm-up forward; times in seconds."""
     start = time.perf_counter()
     import torch  # noqa: F401  (timed separately from the checkpoint load)
     import transformers  # noqa: F401
 
     imported = time.perf_counter()
-    recognizer = load_recognizer(str(folder), RecognizerOptions(device="cpu", dtype=dtype))
+    options = RecognizerOptions(device="cpu", backend="torch", dtype=dtype)
+    recognizer = load_recognizer(str(folder), options)
+    if not isinstance(recognizer, CTCRecognizer):
+        raise RuntimeError(f"expected a torch model, got {recognizer.device_label}")
     loaded = time.perf_counter()
     noise = np.random.default_rng(0).standard_normal(int(WARMUP_AUDIO_S * SAMPLE_RATE))
     warm = recognizer.recognize((noise * WARMUP_NOISE_RMS).astype(np.float32))
