@@ -171,10 +171,11 @@ def load_lm(path: Path, tokens: TokenTable) -> NgramModel:
 
 
 def load_decoder(tokens: TokenTable, frame_s: float, options: DecoderOptions,
-                 model_ref: str | None = None) -> Decoder:
+                 model_ref: str | None = None, extra_words: Sequence[Hotword] = ()) -> Decoder:
     """The decoder ``options`` ask for, degraded to what is possible with a warning: an LM that
     cannot be read or does not fit the model, or a custom-words file that cannot be read,
-    is left out; with neither, decoding is greedy. Logs one line saying what decodes."""
+    is left out; with neither, decoding is greedy. ``extra_words`` (the window's list) join the
+    file's words. Logs one line saying what decodes."""
     path, label = resolve_lm(options.lm, model_ref)
     lm = None
     if path is not None and options.decoder != "greedy":
@@ -184,11 +185,24 @@ def load_decoder(tokens: TokenTable, frame_s: float, options: DecoderOptions,
             log.warning("language model not used: %s", e)
             label = f"{path} could not be used"
     decoder = Decoder(tokens, frame_s, options, lm, label, str(path.resolve()) if lm and path else "")
-    words: list[Hotword] = []
-    if options.hotwords:
-        try:
-            words = read_hotwords(options.hotwords)
-        except HotwordError as e:
-            log.warning("custom words not used: %s", e)
-    decoder.set_hotwords(words)
+    decoder.set_hotwords(merge_hotwords(file_hotwords(options), extra_words))
     return decoder
+
+
+def file_hotwords(options: DecoderOptions) -> list[Hotword]:
+    """The words of ``options.hotwords`` (none, with a warning, where the file cannot be read)."""
+    if not options.hotwords:
+        return []
+    try:
+        return read_hotwords(options.hotwords)
+    except HotwordError as e:
+        log.warning("custom words not used: %s", e)
+        return []
+
+
+def merge_hotwords(*lists: Sequence[Hotword]) -> list[Hotword]:
+    """One list; a word in several takes its boost from the last."""
+    merged: dict[str, Hotword] = {}
+    for words in lists:
+        merged.update((w.text, w) for w in words)
+    return list(merged.values())

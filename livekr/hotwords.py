@@ -80,6 +80,11 @@ def read_hotwords(path: str | Path) -> list[Hotword]:
     return parse_hotwords(text.splitlines(), str(path))
 
 
+def format_hotwords(words: Iterable[Hotword]) -> str:
+    """``words`` as the text of a list file (``parse_hotwords`` reads it back)."""
+    return "".join(f"{w.text}\t{w.boost:g}\n" if w.boost is not None else f"{w.text}\n" for w in words)
+
+
 def spell(text: str, token_ids: Mapping[str, int], kind: VocabKind, delimiter: str) -> list[int] | str:
     """The unit ids that write normalised ``text``, or the characters the model cannot write."""
     ids: list[int] = []

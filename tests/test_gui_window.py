@@ -21,6 +21,7 @@ from livekr.export import from_json
 from livekr.gui.app import build_window, source_factory
 from livekr.gui.main_window import MainWindow
 from livekr.gui.settings import GROUPS, AppSettings, save_settings
+from livekr.hotwords import Hotword
 from livekr.journal import list_discarded, read_journal
 from livekr.transcript import Transcript
 from tests.conftest import ScriptedRecognizer, silence
@@ -69,7 +70,13 @@ class ScriptedPrompter:
         self.asked.append("settings")
         return self.settings
 
+    def edit_custom_words(self, parent: object, words: list[Hotword], default_boost: float
+                          ) -> list[Hotword] | None:
+        self.asked.append(f"custom words {len(words)}")
+        return self.custom_words
+
     settings: AppSettings | None = None
+    custom_words: list[Hotword] | None = None
 
 
 class HoldingSource(ArraySource):
@@ -138,8 +145,9 @@ def make_window(qtbot, isolated: Path) -> Iterator[WindowFactory]:  # type: igno
 
     def make(sources: list[AudioSource] | None = None, recognizer: object | None = None,
              prompter: ScriptedPrompter | None = None, settings: AppSettings | None = None,
-             **kwargs: object) -> MainWindow:
-        store = QSettings(str(isolated / f"settings{len(windows)}.ini"), QSettings.Format.IniFormat)
+             store_file: str = "", **kwargs: object) -> MainWindow:
+        store = QSettings(store_file or str(isolated / f"settings{len(windows)}.ini"),
+                          QSettings.Format.IniFormat)
         if settings is not None:
             save_settings(store, settings)
         queue = list(sources or [])

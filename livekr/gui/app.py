@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication
 from livekr.audio import AudioSource, FileSource
 from livekr.config import DEFAULT_MODEL, RecognizerOptions
 from livekr.gui.controller import Dictation, SourceFactory
+from livekr.gui.custom_words import load_custom_words
 from livekr.gui.dialogs import DialogPrompter, Prompter
 from livekr.gui.i18n import set_language
 from livekr.gui.main_window import MainWindow
@@ -72,7 +73,8 @@ def build_window(
     settings = load_settings(store)
     set_language(settings.window.language)
     session = TranscriptSession(settings.session, journal_folder or journal_dir())
-    dictation = Dictation(make_source, load_model, session, settings, recognizer=recognizer)
+    dictation = Dictation(make_source, load_model, session, settings, recognizer=recognizer,
+                          custom_words=load_custom_words(store))
     if session_override:  # for this run only: the stored settings stay as they are
         dictation.apply_settings(settings.with_options("session", **session_override))
         dictation.input_device = dictation.settings.session.input_device

@@ -17,12 +17,13 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from livekr.audio import AudioError, AudioSource, source_warnings
 from livekr.config import DecoderOptions, RecognizerOptions
-from livekr.decoder import Decoder, load_decoder
+from livekr.decoder import Decoder, file_hotwords, load_decoder, merge_hotwords
 from livekr.events import Failure, FailureKind, Finished, PipelineEvent
 from livekr.gui.bridge import PipelineBridge
 from livekr.gui.model_loader import LoadFunction, ModelLoader
 from livekr.gui.qtcompat import emit
 from livekr.gui.settings import AppSettings
+from livekr.hotwords import Hotword
 from livekr.models import remember_model
 from livekr.recognizer import Recognizer
 from livekr.session import TranscriptSession
@@ -47,6 +48,8 @@ class Dictation(QObject):
     """(ref, reason); the previous model (if any) stays in use."""
     model_progress = Signal(str)
     """A slow step of the running load, in one line (converting, measuring the backends)."""
+    decoder_changed = Signal(object)
+    """The ``Decoder`` of finals now in use (None while no model is loaded)."""
     loading_finished = Signal()
     """No model load runs or waits any more."""
     idle = Signal()
@@ -60,6 +63,7 @@ class Dictation(QObject):
         settings: AppSettings,
         recognizer: Recognizer | None = None,
         model_ref: str = "",
+        custom_words: list[Hotword] | None = None,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -72,8 +76,10 @@ class Dictation(QObject):
         """Device/dtype given on the command line; "auto" fields fall back to the settings."""
         self._source_factory = source_factory
         self._bridge: PipelineBridge | None = None
+        self.custom_words: list[Hotword] = list(custom_words or [])
+        """The window's custom words; they join those of the settings' file."""
         self._decoder: tuple[object, DecoderOptions, Decoder | None] | None = None
-        """(recognizer, options, decoder) of the last run: reused while neither changes."""
+        """(recognizer, options, decoder) in use: rebuilt only when either changes."""
         self._restart_after_finish = False
         self.loader = ModelLoader(load_model, self)
         self.loader.started.connect(self.model_loading)
@@ -108,6 +114,7 @@ class Dictation(QObject):
         """Use ``settings`` from the next run on (keep-audio and autosave at once)."""
         self.settings = settings
         self.session.options = settings.session
+        self.decoder()
 
     # -- models ---------------------------------------------------------------------------
 
@@ -121,6 +128,7 @@ class Dictation(QObject):
         self.recognizer = recognizer
         self.model_ref = ref
         remember_model(ref)
+        self.decoder()
         if recording:  # the run drains with the old model, then restarts with this one
             self.stop()
             self._restart_after_finish = True
@@ -145,25 +153,36 @@ class Dictation(QObject):
             return False
         source = self.session.begin_run(source, self.model_ref)
         bridge = PipelineBridge(source, self.recognizer, self.settings.segmenter, self.settings.pipeline,
-                                self.settings.encoding, self._text_decoder(), parent=self)
+                                self.settings.encoding, self.decoder(), parent=self)
         bridge.pipeline_event.connect(self._on_bridge_event)
         self._bridge = bridge
         bridge.start()
         emit(self.running_changed, True)
         return True
 
-    def _text_decoder(self) -> Decoder | None:
+    def decoder(self) -> Decoder | None:
         """The decoder of finals for the current model and settings (beam search with an LM
-        and custom words, or greedy); built again only when either changed."""
+        and custom words, or greedy); built again only when either changed, and then
+        announced with ``decoder_changed``."""
         recognizer, options = self.recognizer, self.settings.decoder
         if self._decoder is None or self._decoder[0] is not recognizer or self._decoder[1] != options:
             tokens, frame_s = getattr(recognizer, "tokens", None), getattr(recognizer, "frame_s", None)
             decoder = None
             if tokens is not None and frame_s is not None:
-                decoder = load_decoder(tokens, frame_s, options, self.model_ref)
-                log.info("%s", decoder.description)
+                decoder = load_decoder(tokens, frame_s, options, self.model_ref, self.custom_words)
             self._decoder = (recognizer, options, decoder)
+            emit(self.decoder_changed, decoder)
         return self._decoder[2]
+
+    def set_custom_words(self, words: list[Hotword]) -> None:
+        """Use ``words`` from the next utterance on, in a run too, without reloading anything."""
+        self.custom_words = list(words)
+        decoder = self._decoder[2] if self._decoder is not None else None
+        if decoder is None:
+            self.decoder()
+            return
+        decoder.set_hotwords(merge_hotwords(file_hotwords(self.settings.decoder), self.custom_words))
+        emit(self.decoder_changed, decoder)
 
     def stop(self) -> None:
         """Stop capturing; finals of what was captured still arrive, then ``Finished``.

@@ -11,8 +11,10 @@ from typing import Literal, Protocol
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
+from livekr.gui.custom_words import CustomWordsDialog
 from livekr.gui.i18n import tr
 from livekr.gui.settings import AppSettings, SettingsDialog
+from livekr.hotwords import Hotword
 from livekr.transcript import Transcript
 
 UnsavedAnswer = Literal["save", "discard", "cancel"]
@@ -38,6 +40,11 @@ class Prompter(Protocol):
     def show_info(self, parent: QWidget, title: str, text: str) -> None: ...
 
     def edit_settings(self, parent: QWidget, settings: AppSettings) -> AppSettings | None: ...
+
+    def edit_custom_words(self, parent: QWidget, words: list[Hotword], default_boost: float
+                          ) -> list[Hotword] | None:
+        """The edited list, or None when the user cancelled."""
+        ...
 
 
 _Button = QMessageBox.StandardButton
@@ -94,3 +101,14 @@ class DialogPrompter:
     def edit_settings(self, parent: QWidget, settings: AppSettings) -> AppSettings | None:
         dialog = SettingsDialog(settings, parent)
         return dialog.values() if dialog.exec() else None
+
+    def edit_custom_words(self, parent: QWidget, words: list[Hotword], default_boost: float
+                          ) -> list[Hotword] | None:
+        dialog = CustomWordsDialog(words, default_boost, _choose_word_file, parent)
+        return dialog.words() if dialog.exec() else None
+
+
+def _choose_word_file(parent: QWidget) -> Path | None:
+    name, _ = QFileDialog.getOpenFileName(parent, tr("custom_words_import_title"), str(Path.home()),
+                                          tr("custom_words_import_filter"))
+    return Path(name) if name else None

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from livekr.events import Failure, FailureKind, Final, Finished, LevelChanged, Partial, PipelineEvent, Stats
 from livekr.gui.controller import Dictation
+from livekr.gui.custom_words import save_custom_words
 from livekr.gui.dialogs import Prompter
 from livekr.gui.file_actions import FileActions
 from livekr.gui.i18n import tr
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self.apply_settings(dictation.settings)
         self.status.show_model(dictation.model_ref,
                                dictation.recognizer.device_label if dictation.recognizer else "")
+        self.status.show_decoder(dictation.decoder())
         self._show_source()
         self._update_controls()
         geometry = store.value("window/geometry")
@@ -141,6 +143,7 @@ class MainWindow(QMainWindow):
                                         (QKeySequence(Key.Copy),))
         self.clear_action = self._action("clear", files.clear)
         self.settings_action = self._action("settings", self.edit_settings, ("Ctrl+,",))
+        self.custom_words_action = self._action("custom_words", self.edit_custom_words)
         self.caption_action = self._action("caption_mode", self.set_caption_mode, ("F11",))
         self.caption_action.setCheckable(True)
         self.bigger_action = self._action("font_bigger", partial(self.change_font, 2),
@@ -172,7 +175,7 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu(tr("menu_view"))
         view_menu.addActions([self.caption_action, self.bigger_action, self.smaller_action])
         view_menu.addSeparator()
-        view_menu.addAction(self.settings_action)
+        view_menu.addActions([self.settings_action, self.custom_words_action])
 
     def _connect_dictation(self) -> None:
         d = self.dictation
@@ -182,6 +185,7 @@ class MainWindow(QMainWindow):
         d.model_ready.connect(self.on_dictation_model_ready)
         d.model_failed.connect(self.on_dictation_model_failed)
         d.model_progress.connect(self.show_notice)
+        d.decoder_changed.connect(self.status.show_decoder)
         d.loading_finished.connect(self.on_dictation_loading_finished)
         d.idle.connect(self.on_dictation_idle)
 
@@ -346,6 +350,17 @@ class MainWindow(QMainWindow):
         edited = self.prompter.edit_settings(self, self.settings)
         if edited is not None and edited != self.settings:
             self.update_settings(edited)
+
+    @Slot()
+    def edit_custom_words(self) -> None:
+        """Settings → Custom words: kept between runs, used from the next utterance on."""
+        words = self.prompter.edit_custom_words(self, self.dictation.custom_words,
+                                                self.settings.decoder.hotword_boost)
+        if words is None or words == self.dictation.custom_words:
+            return
+        save_custom_words(self.store, words)
+        self.dictation.set_custom_words(words)
+        self.show_notice(tr("custom_words_applied", count=len(words)))
 
     @Slot(bool)
     def set_caption_mode(self, on: bool) -> None:

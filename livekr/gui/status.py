@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from livekr.decoder import Decoder
 from livekr.events import Stats
 from livekr.gui.i18n import tr
 from livekr.gui.qtcompat import emit
@@ -40,6 +41,7 @@ class StatusPanel:
         self.source = QLabel("")
         self.model = QLabel(tr("status_no_model"))
         self.device = QLabel("")
+        self.decoder = QLabel("")
         self.latency = QLabel(tr("status_latency", value="–"))
         self.rtf = QLabel(tr("status_rtf", value="–"))
         self.backlog = QLabel(tr("status_backlog", value="0.0 s"))
@@ -50,7 +52,7 @@ class StatusPanel:
         self.busy.setTextVisible(False)
         self.busy.hide()
         bar.addWidget(self.source)
-        for widget in (self.busy, self.model, self.device, self.latency, self.rtf, self.backlog,
+        for widget in (self.busy, self.model, self.device, self.decoder, self.latency, self.rtf, self.backlog,
                        self.dropped):
             bar.addPermanentWidget(widget)
 
@@ -58,6 +60,20 @@ class StatusPanel:
         self.model.setText(model_label(ref))
         self.model.setToolTip(ref)
         self.device.setText(device_label)
+
+    def show_decoder(self, decoder: Decoder | None) -> None:
+        """How finals are decoded, in a few words; the whole description as its tooltip."""
+        if decoder is None:
+            self.decoder.setText("")
+            self.decoder.setToolTip("")
+            return
+        kind = ("status_greedy" if not decoder.uses_beam
+                else "status_beam_lm" if decoder.lm is not None else "status_beam")
+        text = tr(kind)
+        if decoder.uses_beam and decoder.hotword_count:
+            text += " · " + tr("status_words", count=decoder.hotword_count)
+        self.decoder.setText(text)
+        self.decoder.setToolTip(decoder.description)
 
     def show_source(self, text: str) -> None:
         """Where the audio comes from: the microphone's name or the demo file."""
