@@ -26,6 +26,7 @@ from livekr.config import (
     RecognizerOptions,
     SegmenterOptions,
     SessionOptions,
+    plan_file_decoding,
 )
 from livekr.console import ConsoleReporter, EventPrinter, Interrupt, drive, say, session_sink
 from livekr.events import FailureKind
@@ -117,6 +118,19 @@ def _options(args: argparse.Namespace) -> tuple[SegmenterOptions, PipelineOption
 
 def _model_ref(args: argparse.Namespace) -> str:
     return str(args.model or os.environ.get("LIVEKR_MODEL") or DEFAULT_MODEL)
+
+
+def plan_files(args: argparse.Namespace) -> None:
+    """For files read as fast as possible with nobody watching partials: how many finals are
+    decoded at once and on how many threads each (``plan_file_decoding``), set into ``args``."""
+    _, pipeline = _options(args)
+    if getattr(args, "realtime", True) or pipeline.partials:
+        return
+    from livekr.cpu import this_cpu
+
+    threads = from_arguments(RecognizerOptions, args).threads
+    args.parallel_finals, args.threads = plan_file_decoding(pipeline.parallel_finals, threads,
+                                                            this_cpu().cores)
 
 
 def load_model(args: argparse.Namespace) -> Recognizer:
@@ -214,6 +228,7 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     if not sources:
         return status
     outputs = [planned[position] for position, _ in sources]
+    plan_files(args)
     recognizer = load_model(args)
     decoder = load_text_decoder(recognizer, args)
     with Interrupt() as interrupt:

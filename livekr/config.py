@@ -115,6 +115,24 @@ class RecognizerOptions:
         validate(self)
 
 
+MAX_PARALLEL_FINALS = 16
+AUTO_PARALLEL_FINALS = 4
+"""At most this many finals at once when the count is chosen from the cores (memory: each
+forward pass holds its own activations)."""
+
+
+def plan_file_decoding(parallel_finals: int, threads: int, cores: int) -> tuple[int, int]:
+    """(finals decoded at once, CPU threads per forward pass) for a file read as fast as possible.
+
+    On a few cores, forward passes of separate utterances side by side, one thread each, use
+    the cores better than one pass spread over all of them (``bench/parallel.py``). A thread
+    count given by the user is kept; ``parallel_finals`` 0 then means one at a time."""
+    workers = parallel_finals or (min(max(cores, 1), AUTO_PARALLEL_FINALS) if threads == 0 else 1)
+    if threads == 0 and workers > 1:
+        threads = max(1, cores // workers)
+    return workers, threads
+
+
 @dataclass(frozen=True)
 class PipelineOptions:
     """How the streaming transcriber schedules work."""
@@ -133,6 +151,11 @@ class PipelineOptions:
     )
     max_pending_finals: int = option(
         4, "for sources that are not live, reading pauses while this many finals wait", minimum=1, cli=False
+    )
+    parallel_finals: int = option(
+        0, "finals of a file (read as fast as possible, decoded whole) decoded at the same time, each "
+        "forward pass on its share of the cores; 0: one per core (at most 4) when --threads is 0, "
+        "else 1", minimum=0, maximum=MAX_PARALLEL_FINALS,
     )
     stats_interval_s: float = option(0.5, "how often (stream time, s) a stats event is sent", minimum=0.05,
                                      cli=False)

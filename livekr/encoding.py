@@ -111,11 +111,7 @@ class UtteranceEncoder:
         """The finished text of ``utterance`` (all of its ``audio``); forgets its windows."""
         self.last_encoded_samples = audio.size
         if not self.windowed:
-            if self.decoder is None:
-                return self.recognizer.recognize(audio)
-            t0 = time.perf_counter()
-            decoded = self.decoder.decode(self.recognizer.log_posteriors(audio))  # type: ignore[attr-defined]
-            return self._from_decoded(decoded, audio.size, t0)
+            return self.whole(audio)
         self.last_encoded_samples = 0
         t0 = time.perf_counter()
         stitcher = self._stitcher_for(utterance)
@@ -127,6 +123,15 @@ class UtteranceEncoder:
             return self._recognition(log_probs, audio.size, t0)
         decoded = self._stream.end(log_probs[self._fed:])
         self._stream = None
+        return self._from_decoded(decoded, audio.size, t0)
+
+    def whole(self, audio: np.ndarray) -> Recognition:
+        """The text of a finished utterance encoded in one pass. Keeps no state, so finals of
+        a file may be decoded this way from several threads at once."""
+        if self.decoder is None:
+            return self.recognizer.recognize(audio)
+        t0 = time.perf_counter()
+        decoded = self.decoder.decode(self.recognizer.log_posteriors(audio))  # type: ignore[attr-defined]
         return self._from_decoded(decoded, audio.size, t0)
 
     def _encode(self, audio: np.ndarray, start: int, end: int) -> np.ndarray:

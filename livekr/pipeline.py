@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -31,7 +32,7 @@ from livekr.events import (
     PipelineEvent,
     Stats,
 )
-from livekr.recognizer import Recognizer
+from livekr.recognizer import Recognition, Recognizer
 from livekr.segmenter import Level, Segmenter, SegmentEvent, SpeechEnded, SpeechStarted
 from livekr.stop_signals import StopSignals
 from livekr.transcript import Utterance
@@ -116,10 +117,22 @@ class StreamingTranscriber:
         self._last_latency_s = 0.0
         self._finals_emitted = 0
         self._next_stats_sample = 0
+        self.parallel_finals = self._parallel_finals()
+        """Finals decoded at the same time (files only; see ``PipelineOptions.parallel_finals``)."""
+        self._pool: ThreadPoolExecutor | None = None
         self._reader = threading.Thread(target=self._read_loop, name="livekr-reader", daemon=True)
         self._worker = threading.Thread(target=self._work_loop, name="livekr-worker", daemon=True)
         self.finished = threading.Event()
         """Set after the ``Finished`` event was sent."""
+
+    def _parallel_finals(self) -> int:
+        """Several finals at once only where each is a whole, independent forward pass of a
+        source read as fast as possible, on the CPU (a GPU runs one pass at a time anyway)."""
+        wanted = self.options.parallel_finals
+        on_gpu = str(getattr(self.recognizer, "device", "cpu")).startswith("cuda")
+        if wanted <= 1 or self.source.live or self.encoder.windowed or self.options.partials or on_gpu:
+            return 1
+        return wanted
 
     # -- control (any thread) -------------------------------------------------------
 
@@ -251,10 +264,9 @@ class StreamingTranscriber:
             self._next_stats_sample = seg.position + int(self.options.stats_interval_s * SAMPLE_RATE)
             self._emit(self.stats())
         if not self.source.live:
+            pending_limit = max(self.options.max_pending_finals, 2 * self.parallel_finals)
             with self._cond:
-                while (
-                    len(self._finals) >= self.options.max_pending_finals and not self._stop_requested.is_set()
-                ):
+                while len(self._finals) >= pending_limit and not self._stop_requested.is_set():
                     self._cond.wait(READ_TIMEOUT_S)
 
     def _maybe_request_partial(self) -> None:
@@ -320,10 +332,11 @@ class StreamingTranscriber:
 
     # -- worker thread --------------------------------------------------------------
 
-    def _next_job(self) -> tuple[Job, bool] | None:
-        """The next job and whether it is a final; None when input is done and all decoded,
-        or when the session was abandoned. Raises ``OSError`` if a spilled final's audio
-        cannot be read back (that final is gone)."""
+    def _next_job(self) -> tuple[list[Job], bool] | None:
+        """The next jobs and whether they are finals (up to ``parallel_finals`` of them, in
+        order, as many as are queued; a partial comes alone); None when input is done and all
+        decoded, or when the session was abandoned. Raises ``OSError`` if a spilled final's
+        audio cannot be read back (that final is gone)."""
         with self._cond:
             while (
                 not self._finals
@@ -336,10 +349,13 @@ class StreamingTranscriber:
                 return None
             if self._finals:
                 self._cond.notify_all()
-                return self._finals.popleft(), True
+                jobs = [self._finals.popleft()]
+                while self._finals and len(jobs) < self.parallel_finals:
+                    jobs.append(self._finals.popleft())
+                return jobs, True
             if self._partial is not None:
                 job, self._partial = self._partial, None
-                return job, False
+                return [job], False
             return None
 
     def _work_loop(self) -> None:
@@ -353,18 +369,20 @@ class StreamingTranscriber:
                     continue
                 if item is None:
                     break
-                job, is_final = item
+                jobs, is_final = item
+                if is_final and len(jobs) > 1:
+                    self._finalize_together(jobs)
+                    continue
                 try:
                     if is_final:
-                        self._finalize(job)
+                        self._finalize(jobs[0])
                     else:
-                        self._decode_partial(job)
+                        self._decode_partial(jobs[0])
                 except Exception as e:
-                    log.exception("recognition failed")
-                    span = f"{job.start_sample / SAMPLE_RATE:.1f}-{job.end_sample / SAMPLE_RATE:.1f} s"
-                    message = f"recognition failed for the audio at {span}: {e}"
-                    self._emit(Failure(message, FailureKind.RECOGNITION))
+                    self._recognition_failed(jobs[0], e)
         finally:
+            if self._pool is not None:
+                self._pool.shutdown()
             self._drop_abandoned()
             self._emit(self.stats())
             self._emit(Finished(self._finals_emitted, self.segmenter.position / SAMPLE_RATE))
@@ -387,9 +405,42 @@ class StreamingTranscriber:
                 )
             )
 
+    def _recognition_failed(self, job: Job, error: Exception) -> None:
+        log.error("recognition failed", exc_info=error)
+        span = f"{job.start_sample / SAMPLE_RATE:.1f}-{job.end_sample / SAMPLE_RATE:.1f} s"
+        self._emit(Failure(f"recognition failed for the audio at {span}: {error}", FailureKind.RECOGNITION))
+
+    def _finalize_together(self, jobs: list[Job]) -> None:
+        """Decode finished utterances side by side (each a whole forward pass on its own
+        thread); their finals go out in order, and a failure costs only its own utterance."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.parallel_finals - 1, thread_name_prefix="livekr-final")
+        pool = self._pool
+        futures: list[Future[Recognition]] = [pool.submit(self.encoder.whole, j.audio) for j in jobs[1:]]
+        outcomes: list[Recognition | Exception] = []
+        try:
+            outcomes.append(self.encoder.whole(jobs[0].audio))
+        except Exception as e:
+            outcomes.append(e)
+        for future in futures:
+            try:
+                outcomes.append(future.result())
+            except Exception as e:
+                outcomes.append(e)
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                self._recognition_failed(job, outcome)
+                continue
+            self._measured(outcome.forward_s, job.audio.size)
+            self._deliver(job, outcome)
+
     def _finalize(self, job: Job) -> None:
         result = self.encoder.final(job.utterance, job.audio)
         self._measured(result.forward_s, self.encoder.last_encoded_samples)
+        self._deliver(job, result)
+
+    def _deliver(self, job: Job, result: Recognition) -> None:
+        """Send ``job``'s final (or take its partial back when it has no text)."""
         if not result.text:
             if self._partial_shown == job.utterance:  # take back the provisional text
                 self._emit(
