@@ -123,9 +123,14 @@ def main(argv: list[str] | None = None) -> int:
             pressure.append(cpu_pressure())
         covered_s, chars = speech_s(out)
         baseline_chars = len(base_out.read_text(encoding="utf-8").replace(" ", "").strip())
-    backend = _chosen_backend(folder, args.threads)
+    from livekr.config import plan_file_decoding
+    from livekr.cpu import this_cpu
+
+    workers, threads = plan_file_decoding(0, args.threads, this_cpu().cores)
+    backend = _chosen_backend(folder, threads)
     report: dict[str, Any] = {
         "cpu": describe(), "arch": args.arch, "threads": args.threads, "audio_s": round(audio_s, 1),
+        "livekr_parallel_finals": workers, "livekr_threads_per_pass": threads,
         "clips": args.clips, "gap_s": args.gap_s, "livekr_backend": backend,
         "first_livekr_run_s": round(first_s, 2),
         "walls_s": {k: [round(w, 2) for w in v] for k, v in walls.items()},
