@@ -316,6 +316,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--speed", type=float, default=DEFAULT_SPEED, help="times real time (1: real pace)")
     p.add_argument("--arch", default=DEFAULT_ARCH, help="trainer.scratch architecture (random weights)")
     p.add_argument("--threads", type=int, default=1, help="torch threads")
+    p.add_argument("--backend", default="torch", choices=("auto", "torch", "onnx"),
+                   help="torch (fp32 unless --dtype), onnx, or auto: the fastest passing the parity probe")
+    p.add_argument("--dtype", default="fp32", choices=("auto", "fp32", "bf16", "int8"))
     p.add_argument("--seed", type=int, default=0, help="clip order and pauses")
     p.add_argument("--speech", type=Path, default=DEFAULT_SPEECH_DIR, help="folder with manifest.jsonl")
     p.add_argument("--models-dir", type=Path, default=DEFAULT_MODELS_DIR, help="checkpoints, built once")
@@ -337,7 +340,18 @@ def main(argv: list[str] | None = None) -> int:
     machine = machine_facts() | {"cpu_flags": cpu_flags()}
     clips, texts, speech = choose_speech(args.speech, args.seed)
     folder = ensure_checkpoint(args.models_dir, args.arch, build_vocab([normalize(t) for t in texts], "jamo"))
-    recognizer, load = load_and_warm(folder, "fp32")
+    recognizer: Any
+    if args.backend == "torch" and args.dtype == "fp32":
+        recognizer, load = load_and_warm(folder, "fp32")
+    else:
+        from livekr.config import RecognizerOptions
+        from livekr.recognizer import load_recognizer
+
+        t0 = time.perf_counter()
+        recognizer = load_recognizer(str(folder), RecognizerOptions(
+            device="cpu", backend=args.backend, dtype=args.dtype, threads=args.threads))
+        load = {"load_s": round(time.perf_counter() - t0, 3)}
+    progress(f"{args.arch} on {recognizer.device_label}")
     total = int(args.minutes * 60 * SAMPLE_RATE)
     source = SoakSource(clips, total, args.speed, args.seed)
     log = SoakLog()
@@ -355,6 +369,7 @@ def main(argv: list[str] | None = None) -> int:
         "wall_s": round(wall_s, 1),
         "speech": speech,
         "arch": args.arch,
+        "device": recognizer.device_label,
         "load": load,
         "memory": memory_report(trace.samples, audio_s),
         "utterances": match_report(source.placements, log.finals),
