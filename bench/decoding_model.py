@@ -9,7 +9,8 @@ in SYNTH_DIR (``livekr-train synth``). Held out: the corpus's ``eval.jsonl`` (se
 training). The LM (``livekr-train lm``'s ``build_lm``, 5-gram over the model's units) is built
 from ``../shared/data/ko_text`` and the training sentences: never from a held-out sentence.
 The held-out sentences are split in two halves by sentence: LM weight and insertion bonus are
-chosen on the first (dev) and reported on the second (test).
+chosen on the first (dev) and reported on the second (test), and then the other way round
+(``two_fold``: every held-out sentence scored once, with settings chosen without it).
 
 Custom words: names and terms that appear in no training or LM text, spoken by espeak-ng in
 carrier sentences (two voices); recall = share of those utterances whose text contains the
@@ -128,9 +129,9 @@ def main() -> None:
     p.add_argument("--synth", required=True, type=Path)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--beam-size", type=int, default=DecoderOptions.beam_size)
-    p.add_argument("--lm-weight", type=float, nargs="+", default=[0.3, 0.5, 0.8, 1.0, 1.5])
-    p.add_argument("--insertion-bonus", type=float, nargs="+", default=[0.0, 1.0, 2.0])
-    p.add_argument("--hotword-boost", type=float, nargs="+", default=[1.0, 1.5, 2.5, 4.0])
+    p.add_argument("--lm-weight", type=float, nargs="+", default=[0.5, 0.8, 1.0, 1.2, 1.5])
+    p.add_argument("--insertion-bonus", type=float, nargs="+", default=[1.0, 2.0, 2.5, 3.0])
+    p.add_argument("--hotword-boost", type=float, nargs="+", default=[1.5, 3.0, 5.0, 8.0])
     p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "livekr-bench-names")
     p.add_argument("--out", type=Path)
     args = p.parse_args()
@@ -184,23 +185,26 @@ def main() -> None:
 
     report["greedy_dev_cer"] = round(100 * error_rates(
         [clips[i][1] for i in dev], [greedy.decode(held_lps[i]).text for i in dev]).cer, 2)
-    texts, ms, end_ms = run(greedy, test)
-    report["greedy"] = {**scores(refs, texts), "ms_per_utt": round(ms, 2), "end_ms": round(end_ms, 2)}
+    greedy_texts, ms, end_ms = run(greedy, test)
+    report["greedy"] = {**scores(refs, greedy_texts), "ms_per_utt": round(ms, 2), "end_ms": round(end_ms, 2)}
     print(f"greedy: {report['greedy']}", file=sys.stderr)
 
-    grid = []
-    for weight in args.lm_weight:
-        for bonus in args.insertion_bonus:
-            options = DecoderOptions(beam_size=args.beam_size, lm_weight=weight, insertion_bonus=bonus)
-            decoder = Decoder(greedy.tokens, frame_s, options, lm, "lm")
-            dev_texts = [decoder.decode(held_lps[i]).text for i in dev]
-            cer = 100 * error_rates([clips[i][1] for i in dev], dev_texts).cer
-            grid.append({"lm_weight": weight, "bonus": bonus, "dev_cer": round(cer, 2)})
-            print(f"dev: weight {weight} bonus {bonus}: CER {cer:.2f}", file=sys.stderr)
-    best = min(grid, key=lambda g: g["dev_cer"])
-    report["dev_grid"] = grid
-    options = DecoderOptions(beam_size=args.beam_size, lm_weight=best["lm_weight"],
-                             insertion_bonus=best["bonus"])
+    def tune(idx: list[int], label: str) -> tuple[DecoderOptions, list[dict]]:
+        """The LM weight and bonus of the lowest CER on the clips ``idx``, and the grid."""
+        grid = []
+        for weight in args.lm_weight:
+            for bonus in args.insertion_bonus:
+                options = DecoderOptions(beam_size=args.beam_size, lm_weight=weight, insertion_bonus=bonus)
+                decoder = Decoder(greedy.tokens, frame_s, options, lm, "lm")
+                texts = [decoder.decode(held_lps[i]).text for i in idx]
+                cer = 100 * error_rates([clips[i][1] for i in idx], texts).cer
+                grid.append({"lm_weight": weight, "bonus": bonus, "cer": round(cer, 2)})
+                print(f"{label}: weight {weight} bonus {bonus}: CER {cer:.2f}", file=sys.stderr)
+        best = min(grid, key=lambda g: g["cer"])
+        return DecoderOptions(beam_size=args.beam_size, lm_weight=best["lm_weight"],
+                              insertion_bonus=best["bonus"]), grid
+
+    options, report["dev_grid"] = tune(dev, "dev")
     beam = Decoder(greedy.tokens, frame_s, options, lm, "lm")
     texts, ms, end_ms = run(beam, test)
     report["beam_lm"] = {**scores(refs, texts), "lm_weight": options.lm_weight,
@@ -214,7 +218,20 @@ def main() -> None:
                                   "bonus": DecoderOptions.insertion_bonus}
     print(f"beam+LM: {report['beam_lm']}", file=sys.stderr)
     report["examples"] = [{"ref": r, "greedy": g, "beam_lm": b} for r, g, b in
-                          list(zip(refs, run(greedy, test)[0], texts, strict=True))[:6]]
+                          list(zip(refs, greedy_texts, texts, strict=True))[:6]]
+
+    # The other way round too: every held-out sentence scored once, with settings chosen without it.
+    swapped, _ = tune(test, "test as dev")
+    dev_refs = [clips[i][1] for i in dev]
+    dev_beam = run(Decoder(greedy.tokens, frame_s, swapped, lm, "lm"), dev)[0]
+    dev_greedy = run(greedy, dev)[0]
+    pooled_greedy = scores(dev_refs + refs, dev_greedy + greedy_texts)
+    pooled_beam = scores(dev_refs + refs, dev_beam + texts)
+    report["two_fold"] = {
+        "chosen_on_test_half": {"lm_weight": swapped.lm_weight, "bonus": swapped.insertion_bonus},
+        "greedy": pooled_greedy, "beam_lm": pooled_beam,
+        "relative_cer_reduction": round(100 * (1 - pooled_beam["cer"] / pooled_greedy["cer"]), 1)}
+    print(f"two-fold: {report['two_fold']}", file=sys.stderr)
 
     listed = [Hotword(n) for n in NAMES]
     hot = []

@@ -220,18 +220,18 @@ class DecoderOptions:
         "auto", "token n-gram language model (ARPA, from `livekr-train lm`): auto (the one recorded in "
         "the model's card, if any), none, or a file", flag="--lm",
     )
-    lm_weight: float = option(0.5, "weight of the language model's log-probabilities", minimum=0.0,
+    lm_weight: float = option(1.0, "weight of the language model's log-probabilities", minimum=0.0,
                               maximum=5.0)
     insertion_bonus: float = option(
-        1.0, "score added per unit written, against the language model's cost of each", minimum=-10.0,
+        2.5, "score added per unit written, against the language model's cost of each", minimum=-10.0,
         maximum=10.0,
     )
-    beam_size: int = option(8, "hypotheses the beam search keeps", minimum=1, maximum=256)
+    beam_size: int = option(16, "hypotheses the beam search keeps", minimum=1, maximum=256)
     hotwords: str = option(
         "", "custom words file: one word or phrase a line, optionally word<TAB>boost", flag="--hotwords",
     )
     hotword_boost: float = option(
-        1.5, "how strongly a custom word is preferred, per character (natural log), unless its line "
+        5.0, "how strongly a custom word is preferred, per character (natural log), unless its line "
         "gives a boost", minimum=0.0, maximum=50.0,
     )
 

@@ -51,8 +51,8 @@ def test_the_lm_in_the_card_turns_the_beam_on(model, caplog: pytest.LogCaptureFi
     with caplog.at_level(logging.INFO, logger="livekr.decoder"):
         decoder = load_decoder(tokens, FRAME_S, DecoderOptions(), str(folder))
     assert decoder.uses_beam
-    assert caplog.messages == [f"beam search (beam 8), 3-gram LM lm.arpa from the card of {folder} "
-                               "(weight 0.5, bonus 1)"]
+    assert caplog.messages == [f"beam search (beam 16), 3-gram LM lm.arpa from the card of {folder} "
+                               "(weight 1, bonus 2.5)"]
     greedy = load_decoder(tokens, FRAME_S, DecoderOptions(decoder="greedy"), str(folder))
     assert not greedy.uses_beam and greedy.description == "decoding greedily: --decoder greedy"
     none = load_decoder(tokens, FRAME_S, DecoderOptions(lm="none"), str(folder))

@@ -154,7 +154,7 @@ def test_custom_words_switch_greedy_to_beam_from_the_next_utterance(setup, caplo
     running = decoder.begin()
     with caplog.at_level("INFO"):
         decoder.set_hotwords([Hotword(NAME)])
-    assert "beam search (beam 8), 1 custom words" in caplog.text
+    assert "beam search (beam 16), 1 custom words" in caplog.text
     assert running.end(lp).text == misheard  # the utterance under way keeps its decoder
     assert decoder.decode(lp).text == "오늘 김 철수 씨가 왔다"
     decoder.set_hotwords([])
