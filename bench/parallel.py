@@ -7,6 +7,8 @@ batch (what helps on a GPU).
 Eight utterances of 2–8 s (noise; the forward cost does not depend on the words) through a
 random-weight checkpoint of the real architecture, loaded with livekr's own loader. Wall time
 of all eight, best of ``--repeats``, for each way; ratios against one at a time on one thread.
+``--busy N`` keeps N other processes spinning meanwhile, as on a desktop where other programs
+want the cores too.
 """
 
 from __future__ import annotations
@@ -14,10 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from stream import DEFAULT_MODELS_DIR, ensure_checkpoint
@@ -32,14 +36,14 @@ from livekr.text import build_vocab  # noqa: E402
 SECONDS = (3, 5, 7, 4, 6, 8, 2, 5)
 
 
-def one_at_a_time(recognizer, clips: list[np.ndarray]) -> float:  # type: ignore[no-untyped-def]
+def one_at_a_time(recognizer: Any, clips: list[np.ndarray]) -> float:
     t0 = time.perf_counter()
     for clip in clips:
         recognizer.log_posteriors(clip)
     return time.perf_counter() - t0
 
 
-def side_by_side(recognizer, clips: list[np.ndarray], workers: int) -> float:  # type: ignore[no-untyped-def]
+def side_by_side(recognizer: Any, clips: list[np.ndarray], workers: int) -> float:
     todo = iter(clips)
     lock = threading.Lock()
 
@@ -60,7 +64,7 @@ def side_by_side(recognizer, clips: list[np.ndarray], workers: int) -> float:  #
     return time.perf_counter() - t0
 
 
-def padded_batches(model, clips: list[np.ndarray], size: int) -> float:  # type: ignore[no-untyped-def]
+def padded_batches(model: Any, clips: list[np.ndarray], size: int) -> float:
     """torch only: batches of ``size`` clips of similar length, zero-padded to the longest."""
     import torch
 
@@ -75,24 +79,43 @@ def padded_batches(model, clips: list[np.ndarray], size: int) -> float:  # type:
     return time.perf_counter() - t0
 
 
+def torch_model(recognizer: Any) -> Any:
+    return recognizer.model
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--arch", default="distilhubert")
     p.add_argument("--backend", nargs="+", default=["torch", "onnx"])
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--models-dir", type=Path, default=DEFAULT_MODELS_DIR)
+    p.add_argument("--busy", type=int, default=0, help="other processes spinning on the CPU meanwhile")
     p.add_argument("--out", type=Path)
     args = p.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from livekr.recognizer import load_recognizer
-
     cores = this_cpu().cores
     print(describe(), file=sys.stderr)
     folder = ensure_checkpoint(args.models_dir, args.arch, build_vocab(["안녕하세요 반갑습니다"], "jamo"))
     rng = np.random.default_rng(0)
     clips = [(0.1 * rng.standard_normal(s * 16000)).astype(np.float32) for s in SECONDS]
     report: dict = {"cpu": describe(), "arch": args.arch, "cores": cores, "audio_s": sum(SECONDS),
-                    "results": {}}
+                    "busy_processes": args.busy, "results": {}}
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(args.busy)]
+    try:
+        measure(args, folder, clips, cores, report)
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+    text = json.dumps(report, ensure_ascii=False, indent=1)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+
+
+def measure(args: argparse.Namespace, folder: Path, clips: list[np.ndarray], cores: int,
+            report: dict) -> None:
+    from livekr.recognizer import load_recognizer
+
     for backend in args.backend:
         rows = {}
         for threads in sorted({1, cores}):
@@ -106,16 +129,12 @@ def main() -> None:
                     side_by_side(recognizer, clips, cores) for _ in range(args.repeats))
             if backend == "torch" and threads == cores:
                 rows[f"padded batches of 4, {threads} thread(s)"] = min(
-                    padded_batches(recognizer.model, clips, 4) for _ in range(args.repeats))
+                    padded_batches(torch_model(recognizer), clips, 4) for _ in range(args.repeats))
         base = rows["one at a time, 1 thread(s)"]
         report["results"][backend] = {k: {"s": round(v, 3), "speedup": round(base / v, 2)}
                                       for k, v in rows.items()}
         for k, v in rows.items():
             print(f"{backend} fp32 {k}: {v:.2f} s (x{base / v:.2f})", file=sys.stderr)
-    text = json.dumps(report, ensure_ascii=False, indent=1)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":
