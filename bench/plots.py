@@ -33,7 +33,8 @@ def plot_latency(report: dict[str, Any], path: Path) -> None:
                     label=f"{result['setting']} (≥12 s / ≤6 s: {ratio}×)")
             forward = [_median_of(finals, float(n), "forward_s") for n in medians]
             ax.plot(xs, forward, linestyle="--", linewidth=1, color=colour)
-        ax.set_title(f"{arch['arch']} · {arch['device']} · {report['threads']} thread(s)", fontsize=10)
+        threads = f"{report['threads']} thread(s)" if report["threads"] else "threads: all cores"
+        ax.set_title(f"{arch['arch']} · {arch['device']} · {threads}", fontsize=10)
         ax.set_xlabel("utterance length (s)")
         ax.set_ylabel("finalization latency (s); dashed: forward of the final")
         ax.set_ylim(bottom=0)

@@ -275,6 +275,17 @@ def model_files(ref: str, offline: bool = False) -> list[Path]:
     return [config, index, *paths] if all(p is not None for p in paths) else []  # type: ignore[list-item]
 
 
+PROCESSOR_FILES = ("preprocessor_config.json", "processor_config.json", "tokenizer_config.json", "vocab.json",
+                   "special_tokens_map.json", "added_tokens.json")
+"""The files a checkpoint's processor (feature extractor and tokenizer) is read from."""
+
+
+def processor_files(ref: str, offline: bool = False) -> list[Path]:
+    """Those of ``PROCESSOR_FILES`` that ``ref`` has, locally."""
+    found = (_checkpoint_file(ref, name, offline) for name in PROCESSOR_FILES)
+    return [path for path in found if path is not None]
+
+
 def model_digest(files: list[Path]) -> str:
     """SHA-256 (hex) of the names and contents of ``files``, in order: identifies the model that
     a converted copy or a measurement was made from. Raises ``ModelLoadError`` if one is unreadable."""

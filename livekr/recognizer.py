@@ -157,10 +157,10 @@ def load_recognizer(
     remembered per checkpoint and CPU under ``cache`` (default ``livekr.backends.store.cache_dir()``).
     ``progress`` receives a line before each slow step (default: logged at INFO);
     ``import_onnxruntime`` returns the ``onnxruntime`` module or raises ImportError (tests pass a
-    failing one to take the path of a machine without it).
+    failing one to take the path of a machine without it). A model whose ONNX conversion was
+    chosen on this CPU before starts from that conversion without importing torch
+    (``livekr.backends.fast``).
     """
-    import torch
-
     options = options or RecognizerOptions()
     offline = False
     if looks_like_path(ref):
@@ -168,6 +168,13 @@ def load_recognizer(
         ref = str(Path(ref).expanduser())
     else:
         offline = hub_unreachable() is not None
+    from livekr.backends.choice import load_remembered
+
+    remembered = load_remembered(ref, offline, options, import_onnxruntime, cache, warm_up)
+    if remembered is not None:
+        return remembered
+    import torch
+
     config = load_config(ref, offline, looks_like_path(ref))
     processor = load_processor(ref, offline)
     cuda = torch.cuda.is_available()
@@ -252,7 +259,10 @@ class PosteriorRecognizer:
         self.agreement: float | None = None
         """Share of probe frames on which this model picks the same token as torch fp32, 0..1;
         None for torch fp32 itself and on the GPU (not probed)."""
-        self.tokens = TokenTable.from_tokenizer(processor.tokenizer)
+        tokens = getattr(processor, "tokens", None)  # a recorded processor carries its table
+        if not isinstance(tokens, TokenTable):
+            tokens = TokenTable.from_tokenizer(processor.tokenizer)
+        self.tokens = tokens
         self.outputs = outputs
         """Classes of the CTC head (the ids the model can emit)."""
         self.frame_s = frame_s

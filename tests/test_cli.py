@@ -137,12 +137,18 @@ def test_one_line_errors_and_nonzero_exit(
 
 
 def test_entry_point_runs_as_a_program(two_sentences: Path, tiny_wav2vec2: Path, capsys) -> None:
-    code, out, _ = run(["transcribe", str(two_sentences), "-m", str(tiny_wav2vec2), "--events"], capsys)
+    # torch fp32 for both: with --events (partials) the forward passes run one at a time on all
+    # cores, without it side by side on one thread each, and "auto" measures a backend per
+    # thread count; random weights make any other backend's text differ a little
+    reference = ["--backend", "torch", "--dtype", "fp32"]
+    code, out, _ = run(["transcribe", str(two_sentences), "-m", str(tiny_wav2vec2), "--events", *reference],
+                       capsys)
     assert code == 0
     texts = [json.loads(line)["text"] for line in out.splitlines() if '"final"' in line]
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run(
-        [sys.executable, "-m", "livekr", "transcribe", str(two_sentences), "-m", str(tiny_wav2vec2)],
+        [sys.executable, "-m", "livekr", "transcribe", str(two_sentences), "-m", str(tiny_wav2vec2),
+         *reference],
         capture_output=True,
         text=True,
         env=env,

@@ -12,6 +12,7 @@ torch fp32, with a warning where the user asked for it.
 from __future__ import annotations
 
 import copy
+import importlib.metadata
 import logging
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from livekr.backends.fast import record_processor, remembered_onnx
 from livekr.backends.onnx_runtime import (
     EXPORT_FORMAT,
     BackendUnavailable,
@@ -31,7 +33,7 @@ from livekr.backends.onnx_runtime import (
 )
 from livekr.backends.parity import agreement, probe_audio
 from livekr.backends.store import MEASUREMENTS_FILE, Entry, Measurement, MeasurementStore, cache_dir
-from livekr.checkpoint import model_digest, model_files
+from livekr.checkpoint import model_digest, model_files, processor_files
 from livekr.config import RecognizerOptions
 from livekr.cpu import CpuInfo, this_cpu
 from livekr.recognizer import CTCRecognizer, PosteriorRecognizer, check_recognizer, torch_recognizer
@@ -139,6 +141,9 @@ def load_on_cpu(
         store.put(key, remembered)
     if choice != REFERENCE:
         recognizer.set_agreement(measured[choice.name].agreement)
+    if recognizer.backend == "onnx":  # the next start can skip torch
+        sources = processor_files(job.ref, job.offline)
+        record_processor(builder.folder, job.processor, recognizer.tokens, sources)
     return recognizer
 
 
@@ -147,12 +152,49 @@ def torch_fp32(job: CpuLoad) -> CTCRecognizer:
 
 
 def measurement_key(digest: str, cpu: CpuInfo, threads: int, ort: Any) -> str:
-    """Measurements hold for this model on this CPU with these threads and library versions."""
-    import torch
-
+    """Measurements hold for this model on this CPU with these threads and library versions
+    (read from the installed packages' metadata, so that no library must be imported)."""
     ort_version = getattr(ort, "__version__", "none")
-    versions = f"torch={torch.__version__}|ort={ort_version}|v{EXPORT_FORMAT}"
+    versions = f"torch={_version('torch')}|ort={ort_version}|v{EXPORT_FORMAT}"
     return f"{digest}|{cpu.key}|threads={threads}|{versions}"
+
+
+def _version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "none"
+
+
+def load_remembered(ref: str, offline: bool, options: RecognizerOptions,
+                    import_ort: Callable[[], Any] | None, cache: Path | None, warm_up: bool
+                    ) -> PosteriorRecognizer | None:
+    """The ONNX model chosen for ``ref`` on this CPU before, started without torch
+    (``livekr.backends.fast``), checked like any other; None where that is not possible."""
+    if options.backend == "torch" or options.device not in ("auto", "cpu"):
+        return None
+    try:
+        ort = (import_ort or import_onnxruntime)()
+    except (ImportError, BackendUnavailable):
+        return None
+    files = model_files(ref, offline)
+    if not files:
+        return None
+    cpu = this_cpu()
+
+    def onnx_file(folder: Path, dtype: str) -> Path:
+        if dtype == "fp32":
+            return folder / "fp32.onnx"
+        return folder / ("int8.onnx" if cpu.int8_dot else "int8-7bit.onnx")
+
+    def key_of(digest: str) -> str:
+        return measurement_key(digest, cpu, options.threads, ort)
+
+    sources = processor_files(ref, offline)
+    recognizer = remembered_onnx(ref, files, sources, options, cache or cache_dir(), key_of, onnx_file, ort)
+    if recognizer is not None:
+        check_recognizer(recognizer, warm_up)
+    return recognizer
 
 
 def _runtime(import_ort: Callable[[], Any], job: CpuLoad) -> Any:
