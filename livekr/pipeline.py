@@ -2,9 +2,10 @@
 
 Two threads: the reader pulls blocks from the source and segments them, so reading never
 waits for the model; the worker owns the recognizer. Finals are queued and always decoded,
-in order (``FinalsBacklog``: bounded in memory, spilled to a temporary file beyond that);
-partials are requested while speech continues and the newest request replaces an older
-one that has not started. Events go to one callback, called from those threads.
+in order (``FinalsBacklog``: bounded in memory, spilled to a temporary file beyond that; a
+file's finals several at a time, ``side_by_side``); partials are requested while speech
+continues (``cadence``) and the newest request replaces an older one that has not started.
+Events go to one callback, called from those threads.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
 from livekr.audio import AudioError, AudioSource
 from livekr.backlog import BACKLOG_MEMORY_BYTES, FinalsBacklog, Job
+from livekr.cadence import partial_due
 from livekr.config import SAMPLE_RATE, EncodingOptions, PipelineOptions, SegmenterOptions
 from livekr.decoder import Decoder
 from livekr.encoding import UtteranceEncoder
@@ -34,6 +35,7 @@ from livekr.events import (
 )
 from livekr.recognizer import Recognition, Recognizer
 from livekr.segmenter import Level, Segmenter, SegmentEvent, SpeechEnded, SpeechStarted
+from livekr.side_by_side import SideBySide, side_by_side_count
 from livekr.stop_signals import StopSignals
 from livekr.transcript import Utterance
 
@@ -45,31 +47,6 @@ RTF_SMOOTHING = 0.3
 """Weight of the newest measurement in the running real-time factor."""
 RUN_POLL_S = 0.1
 """How often ``run()`` looks whether the session finished or a stop signal came."""
-
-
-def partial_interval_s(options: PipelineOptions, expected_forward_s: float) -> float:
-    """Stream time between partial requests: partials take at most ``partial_duty`` of compute."""
-    return max(options.min_partial_interval_s, expected_forward_s / max(options.partial_duty, 1e-3))
-
-
-def partial_due(
-    options: PipelineOptions,
-    utterance_samples: int,
-    trailing_silence_samples: int,
-    since_last_request_samples: int,
-    forward_per_audio_s: float,
-) -> bool:
-    """Whether to request a partial now.
-
-    Not once the speaker has paused for ``partial_pause_ms`` (the utterance is probably
-    ending, and its final should not wait behind a partial); otherwise when the stream has
-    moved on by the interval that the expected forward time of the utterance so far allows
-    (``forward_per_audio_s`` × its length, see ``partial_interval_s``).
-    """
-    if trailing_silence_samples * 1000 >= options.partial_pause_ms * SAMPLE_RATE:
-        return False
-    expected_forward_s = forward_per_audio_s * utterance_samples / SAMPLE_RATE
-    return since_last_request_samples >= partial_interval_s(options, expected_forward_s) * SAMPLE_RATE
 
 
 class StreamingTranscriber:
@@ -117,22 +94,14 @@ class StreamingTranscriber:
         self._last_latency_s = 0.0
         self._finals_emitted = 0
         self._next_stats_sample = 0
-        self.parallel_finals = self._parallel_finals()
+        self.parallel_finals = side_by_side_count(self.options, recognizer, source.live,
+                                                  self.encoder.windowed)
         """Finals decoded at the same time (files only; see ``PipelineOptions.parallel_finals``)."""
-        self._pool: ThreadPoolExecutor | None = None
+        self._side_by_side: SideBySide | None = None
         self._reader = threading.Thread(target=self._read_loop, name="livekr-reader", daemon=True)
         self._worker = threading.Thread(target=self._work_loop, name="livekr-worker", daemon=True)
         self.finished = threading.Event()
         """Set after the ``Finished`` event was sent."""
-
-    def _parallel_finals(self) -> int:
-        """Several finals at once only where each is a whole, independent forward pass of a
-        source read as fast as possible, on the CPU (a GPU runs one pass at a time anyway)."""
-        wanted = self.options.parallel_finals
-        on_gpu = str(getattr(self.recognizer, "device", "cpu")).startswith("cuda")
-        if wanted <= 1 or self.source.live or self.encoder.windowed or self.options.partials or on_gpu:
-            return 1
-        return wanted
 
     # -- control (any thread) -------------------------------------------------------
 
@@ -381,8 +350,8 @@ class StreamingTranscriber:
                 except Exception as e:
                     self._recognition_failed(jobs[0], e)
         finally:
-            if self._pool is not None:
-                self._pool.shutdown()
+            if self._side_by_side is not None:
+                self._side_by_side.close()
             self._drop_abandoned()
             self._emit(self.stats())
             self._emit(Finished(self._finals_emitted, self.segmenter.position / SAMPLE_RATE))
@@ -411,23 +380,11 @@ class StreamingTranscriber:
         self._emit(Failure(f"recognition failed for the audio at {span}: {error}", FailureKind.RECOGNITION))
 
     def _finalize_together(self, jobs: list[Job]) -> None:
-        """Decode finished utterances side by side (each a whole forward pass on its own
-        thread); their finals go out in order, and a failure costs only its own utterance."""
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(self.parallel_finals - 1, thread_name_prefix="livekr-final")
-        pool = self._pool
-        futures: list[Future[Recognition]] = [pool.submit(self.encoder.whole, j.audio) for j in jobs[1:]]
-        outcomes: list[Recognition | Exception] = []
-        try:
-            outcomes.append(self.encoder.whole(jobs[0].audio))
-        except Exception as e:
-            outcomes.append(e)
-        for future in futures:
-            try:
-                outcomes.append(future.result())
-            except Exception as e:
-                outcomes.append(e)
-        for job, outcome in zip(jobs, outcomes, strict=True):
+        """Decode finished utterances side by side; their finals go out in order, and a
+        failure costs only its own utterance."""
+        if self._side_by_side is None:
+            self._side_by_side = SideBySide(self.parallel_finals, self.encoder.whole)
+        for job, outcome in zip(jobs, self._side_by_side.decode([j.audio for j in jobs]), strict=True):
             if isinstance(outcome, Exception):
                 self._recognition_failed(job, outcome)
                 continue

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from livekr.audio import ArraySource, AudioError
+from livekr.cadence import partial_due, partial_interval_s
 from livekr.config import SAMPLE_RATE, PipelineOptions, SegmenterOptions
 from livekr.events import Failure, Final, Finished, LevelChanged, Partial, PipelineEvent, Stats
-from livekr.pipeline import StreamingTranscriber, partial_due, partial_interval_s
+from livekr.pipeline import StreamingTranscriber
 from tests.conftest import ScriptedRecognizer, silence
 
 WAIT_S = 30.0
