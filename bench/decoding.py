@@ -40,7 +40,7 @@ SHARED = REPO.parent / "shared" / "data"
 LM_TEXTS = [SHARED / "ko_text" / "constitution_phrases.txt", REPO / "trainer" / "corpus" / "ko_sentences.txt"]
 FRAME_S = 0.02
 END_TAIL_FRAMES = 125
-"""Frames decoded at the end of speech: a 1.5 s chunk and 1 s of right context (issue 7)."""
+"""Frames decoded at the end of speech: a 1.5 s chunk and 1 s of right context."""
 
 
 def held_out(n: int) -> list[str]:
