@@ -29,7 +29,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "custom_words": ("사용자 단어…", "Custom &Words…"),
     "custom_words_title": ("사용자 단어", "Custom words"),
     "custom_words_intro": ("이름이나 용어처럼 적은 그대로 받아써야 할 단어와 구입니다. "
-                           "다음 발화부터 적용됩니다. 가중치를 비워 두면 {boost}을 씁니다.",
+                           "다음 발화부터 적용됩니다. 가중치를 비워 두면 기본값({boost})이 쓰입니다.",
                            "Names and terms to be written exactly as listed, from the next utterance on. "
                            "An empty boost uses {boost}."),
     "custom_words_word": ("단어 또는 구", "Word or phrase"),
