@@ -11,7 +11,9 @@ Utterances of about 2, 5, 10, 15 and 19.5 s are built by joining real clips of
 on), once with whole-utterance encoding and once per window setting, all in one process on
 one loaded model: every ratio printed is measured in one run. The models are the real
 architectures at full size with random weights (``trainer.scratch``): speed does not depend
-on the weights. See bench/README.md.
+on the weights. Partial cadence is reported twice: ``partial_interval_s``, the wall time between
+one partial of an utterance and the next, and ``partial_advance_s``, how much further into the
+speech (stream time) each partial's text reaches than the one before. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -186,10 +188,13 @@ def summarize(stream: Stream, run: Session, setting: Setting) -> dict[str, Any]:
     by_length = {str(n): median([r["finalization_s"] for r in rows if r["nominal_s"] == n])
                  for n in sorted({r["nominal_s"] for r in rows})}
     walls: dict[int, list[float]] = {}
+    covered: dict[int, list[float]] = {}  # stream time each partial's text reaches
     for t in run.events:
         if isinstance(t.event, Partial):
             walls.setdefault(t.event.utterance, []).append(t.wall_s)
+            covered.setdefault(t.event.utterance, []).append(t.event.end_s)
     intervals = [b - a for w in walls.values() for a, b in itertools.pairwise(w)]
+    advances = [b - a for c in covered.values() for a, b in itertools.pairwise(c)]
     audio_end = t0 + stream.audio.size / SAMPLE_RATE
     busy = sum(max(0.0, min(c.end_s, audio_end) - max(c.start_s, t0)) for c in run.calls)
     window_calls = [c.end_s - c.start_s for c in run.calls]
@@ -201,6 +206,8 @@ def summarize(stream: Stream, run: Session, setting: Setting) -> dict[str, Any]:
         "long_n": len(long), "long_over_short": None if ratio is None else round(ratio, 3),
         "partial_interval_s": {"p50": median(intervals), "p95": pct(intervals, 95),
                                "max": round(max(intervals), 4) if intervals else None, "n": len(intervals)},
+        "partial_advance_s": {"p50": median(advances), "p95": pct(advances, 95),
+                              "max": round(max(advances), 4) if advances else None},
         "forward_calls": len(run.calls), "forward_call_s": {"p50": median(window_calls),
                                                             "p95": pct(window_calls, 95)},
         "windows_encoded": run.windows,
@@ -250,10 +257,11 @@ def print_table(report: dict[str, Any]) -> None:
     for arch in report["archs"]:
         print(f"{arch['arch']} on {arch['device']}, {report['threads']} thread(s):", file=sys.stderr)
         for r in arch["results"]:
-            pi = r["partial_interval_s"]
+            pi, pa = r["partial_interval_s"], r["partial_advance_s"]
             print(f"  {r['setting']:<22} finals<=6s p50 {r['short_median_s']} s  "
                   f">=12s p50 {r['long_median_s']} s"
                   f"  ratio {r['long_over_short']}  partial interval p50/p95 {pi['p50']}/{pi['p95']} s"
+                  f"  speech between partials p50/p95/max {pa['p50']}/{pa['p95']}/{pa['max']} s"
                   f"  busy {r['worker_busy_share']}", file=sys.stderr)
 
 
