@@ -177,7 +177,7 @@ class EncodingOptions:
         "whole: every pass re-encodes the utterance so far; auto: windowed for live audio, whole for "
         "files read as fast as possible", choices=ENCODING_MODES, flag="--encoding", dialog="set_encoding",
     )
-    left_s: float = option(4.0, "left context of a window, in s", minimum=0.0, maximum=30.0,
+    left_s: float = option(3.0, "left context of a window, in s", minimum=0.0, maximum=30.0,
                            flag="--window-left-s")
     chunk_s: float = option(2.0, "new audio fixed by each window, in s", minimum=0.2, maximum=30.0,
                             flag="--window-chunk-s")
