@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from livekr.audio import AudioError, AudioSource, FileSource, source_warnings
+from livekr.cli_info import cmd_devices, cmd_models
 from livekr.config import (
     DEFAULT_MODEL,
     DecoderOptions,
@@ -28,7 +29,16 @@ from livekr.config import (
     SessionOptions,
     plan_file_decoding,
 )
-from livekr.console import ConsoleReporter, EventPrinter, Interrupt, drive, say, session_sink
+from livekr.console import (
+    EXIT_FAILED,
+    EXIT_OK,
+    ConsoleReporter,
+    EventPrinter,
+    Interrupt,
+    drive,
+    say,
+    session_sink,
+)
 from livekr.events import FailureKind
 from livekr.export import FORMATS, Format, format_for_path, render
 from livekr.fileio import OutputError, resolve_outputs, save_text
@@ -39,11 +49,9 @@ from livekr.session import TranscriptSession
 
 if TYPE_CHECKING:
     from livekr.decoder import Decoder
-    from livekr.microphone import InputDevice
 
 log = logging.getLogger("livekr")
 
-EXIT_OK, EXIT_FAILED = 0, 1
 M_MMAP_THRESHOLD = -3
 """glibc mallopt parameter: allocations at least this large are served by mmap."""
 MMAP_THRESHOLD_BYTES = 1 << 20
@@ -334,40 +342,6 @@ def cmd_recover(args: argparse.Namespace) -> int:
     saved = save_session(session, Path(args.output))
     session.close(clean=saved)  # saved: the journal is done; else it stays to be offered again
     return EXIT_OK if saved else EXIT_FAILED
-
-
-def cmd_devices(args: argparse.Namespace, list_devices: Callable[[], list[InputDevice]] | None = None) -> int:
-    """List the microphones (``list_devices`` defaults to PortAudio's list)."""
-    if list_devices is None:
-        from livekr.microphone import list_input_devices
-
-        list_devices = list_input_devices
-    devices = list_devices()
-    if not devices:
-        print("no input devices found: connect a microphone, or use `livekr --demo FILE`", file=sys.stderr)
-        return EXIT_OK
-    for d in devices:
-        mark = "*" if d.is_default else " "
-        print(f"{mark} {d.index:3d}  {d.name}  ({d.channels} ch, {d.default_rate:.0f} Hz, {d.host_api})")
-    return EXIT_OK
-
-
-def cmd_models(args: argparse.Namespace) -> int:
-    from livekr.backends.store import remembered_lines
-    from livekr.cpu import describe
-    from livekr.models import HUB_MODELS, card_lines, list_checkpoints, models_dir
-
-    cpu = describe()
-    print(f"# checkpoints in {models_dir()}")
-    for info in list_checkpoints():
-        print("  ".join([str(info.path), *card_lines(info)[:3]]))
-        for line in remembered_lines(str(info.path), cpu):
-            print(f"    {line}")
-    print(f"# this CPU: {cpu}")
-    print("# published on the Hugging Face hub (downloaded on first use)")
-    for ref in HUB_MODELS:
-        print(ref)
-    return EXIT_OK
 
 
 def cmd_window(args: argparse.Namespace) -> int:

@@ -21,6 +21,8 @@ PROGRESS_EVERY_S = 5.0
 """Wall time between progress lines on stderr for long files."""
 LONG_FILE_S = 60.0
 """Files longer than this get progress lines."""
+EXIT_OK, EXIT_FAILED = 0, 1
+"""Exit statuses of the commands (a stop by signal exits 128 + its number: ``Interrupt``)."""
 POLL_S = 0.1
 """How often the main thread looks for a stop request while a session runs."""
 

@@ -1,0 +1,47 @@
+"""The commands that say what livekr can use here: ``livekr devices`` (microphones) and
+``livekr models`` (checkpoints, what was measured for them on this CPU, published models)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from livekr.console import EXIT_OK
+
+if TYPE_CHECKING:
+    from livekr.microphone import InputDevice
+
+def cmd_devices(args: argparse.Namespace, list_devices: Callable[[], list[InputDevice]] | None = None) -> int:
+    """List the microphones (``list_devices`` defaults to PortAudio's list)."""
+    if list_devices is None:
+        from livekr.microphone import list_input_devices
+
+        list_devices = list_input_devices
+    devices = list_devices()
+    if not devices:
+        print("no input devices found: connect a microphone, or use `livekr --demo FILE`", file=sys.stderr)
+        return EXIT_OK
+    for d in devices:
+        mark = "*" if d.is_default else " "
+        print(f"{mark} {d.index:3d}  {d.name}  ({d.channels} ch, {d.default_rate:.0f} Hz, {d.host_api})")
+    return EXIT_OK
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from livekr.backends.store import remembered_lines
+    from livekr.cpu import describe
+    from livekr.models import HUB_MODELS, card_lines, list_checkpoints, models_dir
+
+    cpu = describe()
+    print(f"# checkpoints in {models_dir()}")
+    for info in list_checkpoints():
+        print("  ".join([str(info.path), *card_lines(info)[:3]]))
+        for line in remembered_lines(str(info.path), cpu):
+            print(f"    {line}")
+    print(f"# this CPU: {cpu}")
+    print("# published on the Hugging Face hub (downloaded on first use)")
+    for ref in HUB_MODELS:
+        print(ref)
+    return EXIT_OK
