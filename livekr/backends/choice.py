@@ -25,6 +25,7 @@ from livekr.backends.onnx_runtime import (
     EXPORT_FORMAT,
     BackendUnavailable,
     OnnxRecognizer,
+    conversion_file,
     export_fp32,
     import_onnxruntime,
     model_folder,
@@ -183,9 +184,7 @@ def load_remembered(ref: str, offline: bool, options: RecognizerOptions,
     cpu = this_cpu()
 
     def onnx_file(folder: Path, dtype: str) -> Path:
-        if dtype == "fp32":
-            return folder / "fp32.onnx"
-        return folder / ("int8.onnx" if cpu.int8_dot else "int8-7bit.onnx")
+        return conversion_file(folder, dtype, reduce_range=not cpu.int8_dot)
 
     def key_of(digest: str) -> str:
         return measurement_key(digest, cpu, options.threads, ort)
@@ -311,7 +310,7 @@ class Builder:
         return open_session(self.ort, self._onnx_file(dtype), self.job.options.threads)
 
     def _onnx_file(self, dtype: str) -> Path:
-        fp32 = self.folder / "fp32.onnx"
+        fp32 = conversion_file(self.folder, "fp32")
         if not fp32.is_file():
             fp32 = export_fp32(self.reference().model, self.folder, self.job.progress)
         if dtype == "fp32":

@@ -85,13 +85,21 @@ def _quiet() -> Iterator[None]:
         root.removeFilter(quantizer_remarks)
 
 
+def conversion_file(folder: Path, dtype: str, reduce_range: bool = False) -> Path:
+    """Where the conversion of ``dtype`` ("fp32" or "int8") lives in a checkpoint's ``folder``;
+    ``reduce_range``: the int8 model with 7-bit weights (``quantize_int8``)."""
+    if dtype == "fp32":
+        return folder / "fp32.onnx"
+    return folder / ("int8-7bit.onnx" if reduce_range else "int8.onnx")
+
+
 def export_fp32(model: Any, folder: Path, progress: Callable[[str], None]) -> Path:
     """``folder/fp32.onnx`` exported from the torch fp32 ``model`` unless it exists already.
 
     Written into a fresh sibling folder and moved into place, so a crash or a second process
     never leaves a half-written model where it would be used.
     """
-    target = folder / "fp32.onnx"
+    target = conversion_file(folder, "fp32")
     if target.is_file():
         return target
     progress("converting the model to ONNX (once for this checkpoint; large models take a minute)")
@@ -134,12 +142,11 @@ def quantize_int8(fp32: Path, progress: Callable[[str], None], reduce_range: boo
     """``int8.onnx`` beside ``fp32``: MatMul weights quantized to int8, activations quantized
     dynamically; made once. ``reduce_range`` (7-bit weights) avoids saturation on CPUs without
     VNNI / dot-product instructions."""
-    name = "int8-7bit.onnx" if reduce_range else "int8.onnx"
-    target = fp32.with_name(name)
+    target = conversion_file(fp32.parent, "int8", reduce_range)
     if target.is_file():
         return target
     progress("quantizing the ONNX model to int8 (once for this checkpoint)")
-    partial = fp32.with_name(f"{name}.partial-{os.getpid()}")
+    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
     try:
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
