@@ -123,8 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             pressure.append(cpu_pressure())
         covered_s, chars = speech_s(out)
         baseline_chars = len(base_out.read_text(encoding="utf-8").replace(" ", "").strip())
-    from livekr.config import plan_file_decoding
     from livekr.cpu import this_cpu
+    from livekr.side_by_side import plan_file_decoding
 
     workers, threads = plan_file_decoding(0, args.threads, this_cpu().cores)
     backend = _chosen_backend(folder, threads)

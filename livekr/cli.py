@@ -27,7 +27,6 @@ from livekr.config import (
     RecognizerOptions,
     SegmenterOptions,
     SessionOptions,
-    plan_file_decoding,
 )
 from livekr.console import (
     EXIT_FAILED,
@@ -46,6 +45,7 @@ from livekr.options import add_arguments, from_arguments
 from livekr.pipeline import StreamingTranscriber
 from livekr.recognizer import ModelLoadError, Recognizer
 from livekr.session import TranscriptSession
+from livekr.side_by_side import plan_file_decoding
 
 if TYPE_CHECKING:
     from livekr.decoder import Decoder

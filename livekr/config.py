@@ -116,22 +116,6 @@ class RecognizerOptions:
 
 
 MAX_PARALLEL_FINALS = 16
-AUTO_PARALLEL_FINALS = 4
-"""At most this many finals at once when the count is chosen from the cores (memory: each
-forward pass holds its own activations)."""
-
-
-def plan_file_decoding(parallel_finals: int, threads: int, cores: int) -> tuple[int, int]:
-    """(finals decoded at once, CPU threads per forward pass) for a file read as fast as possible.
-
-    Forward passes of separate utterances side by side, one thread each, are as fast as one
-    pass spread over all cores on an idle machine and much faster when other programs want
-    the cores too (a pass on several threads waits for the slowest of them; ``bench/parallel.py``).
-    A thread count given by the user is kept; ``parallel_finals`` 0 then means one at a time."""
-    workers = parallel_finals or (min(max(cores, 1), AUTO_PARALLEL_FINALS) if threads == 0 else 1)
-    if threads == 0 and workers > 1:
-        threads = max(1, cores // workers)
-    return workers, threads
 
 
 @dataclass(frozen=True)

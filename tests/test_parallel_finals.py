@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 
 from livekr.audio import ArraySource
-from livekr.config import SAMPLE_RATE, PipelineOptions, RecognizerOptions, plan_file_decoding
+from livekr.config import SAMPLE_RATE, PipelineOptions, RecognizerOptions
 from livekr.ctc import CharSpan
 from livekr.events import Failure, Final, PipelineEvent, Stats
 from livekr.pipeline import StreamingTranscriber
 from livekr.recognizer import Recognition
+from livekr.side_by_side import plan_file_decoding
 from tests.conftest import silence
 from tests.test_pipeline import Recorder
 
