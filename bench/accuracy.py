@@ -17,7 +17,6 @@ decodes the utterance in one pass. CER is over all utterances together
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -26,6 +25,7 @@ from typing import Any
 
 import numpy as np
 from joined import ROLL_S, Joined, join_many, load_clips, pause
+from stream import write_report
 
 from livekr.config import SAMPLE_RATE, EncodingOptions, RecognizerOptions, SegmenterOptions
 
@@ -135,10 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         "backends": [run_backend(args, b, settings, utterances, references)
                      for b in args.backend or ["torch-fp32", "onnx-fp32", "onnx-int8"]],
     }
-    text = json.dumps(report, ensure_ascii=False, indent=1)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    write_report(report, args.out)
     return 0
 
 

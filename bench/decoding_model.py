@@ -34,6 +34,7 @@ from pathlib import Path
 
 import numpy as np
 import soundfile
+from stream import write_report
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -267,10 +268,7 @@ def main() -> None:
     cost["ratio_1000_over_10"] = round(cost["1000"]["ms_per_utt"] / cost["10"]["ms_per_utt"], 2)
     report["hotword_cost"] = cost
     print(f"cost: {cost}", file=sys.stderr)
-    text = json.dumps(report, ensure_ascii=False, indent=1)
-    print(text)
-    if args.out:
-        args.out.write_text(text, encoding="utf-8")
+    write_report(report, args.out)
 
 
 if __name__ == "__main__":

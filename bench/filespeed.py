@@ -35,6 +35,7 @@ from stream import (
     cpu_pressure,
     ensure_checkpoint,
     read_manifest,
+    write_report,
 )
 from stream_metrics import chunked_input_s
 
@@ -146,10 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"baseline / livekr ({backend}): {report['baseline_over_livekr']}x; baseline / livekr torch "
           f"fp32: {report['baseline_over_livekr_torch_fp32']}x; input ratio {report['input_ratio']}",
           file=sys.stderr)
-    text = json.dumps(report, ensure_ascii=False, indent=1)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    write_report(report, args.out)
     return 0
 
 

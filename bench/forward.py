@@ -17,14 +17,14 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from joined import build_stream, join_many, load_clips
-from stream import DEFAULT_MODELS_DIR, DEFAULT_SPEECH_DIR, cpu_pressure, ensure_checkpoint
+from stream import DEFAULT_MODELS_DIR, DEFAULT_SPEECH_DIR, cpu_pressure, ensure_checkpoint, write_report
 
+from livekr.backends.choice import time_forward
 from livekr.config import SAMPLE_RATE, RecognizerOptions
 from livekr.text import build_vocab, normalize
 
@@ -41,15 +41,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--models-dir", type=Path, default=DEFAULT_MODELS_DIR)
     p.add_argument("--out", type=Path)
     return p.parse_args(argv)
-
-
-def fastest_s(recognizer: Any, audio: np.ndarray, runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        recognizer.log_posteriors(audio)
-        times.append(time.perf_counter() - t0)
-    return min(times)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             torch.set_num_threads(threads)  # torch's count is per process; ONNX sessions keep their own
             name = f"{backend} {dtype} {threads}t"
             entry = results.setdefault(name, {"device": recognizer.device_label})
-            entry[f"{seconds:g}s"] = round(fastest_s(recognizer, audio, args.runs), 4)
+            entry[f"{seconds:g}s"] = round(time_forward(recognizer, audio, args.runs), 4)
     pressure.append(cpu_pressure())
     reference = {k: v for k, v in results["torch fp32 1t"].items() if k != "device"}
     for name, entry in results.items():
@@ -92,10 +83,7 @@ def main(argv: list[str] | None = None) -> int:
               + f"  ×{entry['speedup_vs_torch_fp32_1t']}", file=sys.stderr)
     report = {"cpu": describe(), "arch": args.arch, "runs": args.runs, "results": results,
               "cpu_pressure": pressure}
-    text = json.dumps(report, ensure_ascii=False, indent=1)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    write_report(report, args.out)
     return 0
 
 

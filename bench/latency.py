@@ -30,13 +30,13 @@ from typing import Any
 
 import numpy as np
 from joined import Stream, build_stream, join_many, load_clips
-from stream import DEFAULT_MODELS_DIR, DEFAULT_SPEECH_DIR, cpu_pressure, ensure_checkpoint
+from stream import DEFAULT_MODELS_DIR, DEFAULT_SPEECH_DIR, cpu_pressure, ensure_checkpoint, write_report
 from stream_metrics import Endpointing, ForwardCall, TimedEvent, final_timings, stream_origin_s
-from stream_worker import EventLog, progress
+from stream_worker import EventLog, TimedRecognizer, progress
 
 from livekr.config import SAMPLE_RATE, EncodingOptions, PipelineOptions, RecognizerOptions, SegmenterOptions
 from livekr.events import Final, Partial
-from livekr.recognizer import PosteriorRecognizer, Recognition
+from livekr.recognizer import PosteriorRecognizer
 from livekr.text import build_vocab, normalize
 
 ARCHS = ("distilhubert", "xls-r-300m")
@@ -67,31 +67,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--out", type=Path, help="also write the JSON here")
     p.add_argument("--plot", type=Path, help="write a PNG of latency against length here")
     return p.parse_args(argv)
-
-
-class TimedEncoder:
-    """A recognizer that records the wall span of every forward pass (``recognize`` for whole
-    encoding, ``log_posteriors`` for windows); it keeps the ``FrameEncoder`` interface."""
-
-    def __init__(self, inner: PosteriorRecognizer) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.device_label = inner.device_label
-        self.frame_s = inner.frame_s
-        self.tokens = inner.tokens
-        self.calls: list[ForwardCall] = []
-
-    def recognize(self, audio: np.ndarray) -> Recognition:
-        start = time.monotonic()
-        result = self.inner.recognize(audio)
-        self.calls.append(ForwardCall(start, time.monotonic(), int(audio.size)))
-        return result
-
-    def log_posteriors(self, audio: np.ndarray) -> np.ndarray:
-        start = time.monotonic()
-        result = self.inner.log_posteriors(audio)
-        self.calls.append(ForwardCall(start, time.monotonic(), int(audio.size)))
-        return result
 
 
 @dataclass(frozen=True)
@@ -139,7 +114,7 @@ def play(recognizer: PosteriorRecognizer, stream: Stream, setting: Setting) -> S
     from livekr.pipeline import StreamingTranscriber
 
     log = EventLog()
-    timed = TimedEncoder(recognizer)
+    timed = TimedRecognizer(recognizer)
     source = ArraySource(stream.audio, realtime=True)
     session = StreamingTranscriber(source, timed, log, SegmenterOptions(), PipelineOptions(partials=True),
                                    setting.options())
@@ -291,10 +266,7 @@ def main(argv: list[str] | None = None) -> int:
         "loadavg_end": [round(x, 2) for x in os.getloadavg()],
     }
     print_table(report)
-    text = json.dumps(report, ensure_ascii=False, indent=1)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    write_report(report, args.out)
     if args.plot:
         from plots import plot_latency
 

@@ -14,7 +14,6 @@ want the cores too.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from stream import DEFAULT_MODELS_DIR, ensure_checkpoint
+from stream import DEFAULT_MODELS_DIR, ensure_checkpoint, write_report
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -106,10 +105,7 @@ def main() -> None:
     finally:
         for spinner in spinners:
             spinner.kill()
-    text = json.dumps(report, ensure_ascii=False, indent=1)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    write_report(report, args.out)
 
 
 def measure(args: argparse.Namespace, folder: Path, clips: list[np.ndarray], cores: int,

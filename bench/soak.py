@@ -36,6 +36,7 @@ from stream import (
     ensure_checkpoint,
     machine_facts,
     read_clip,
+    write_report,
 )
 from stream_metrics import percentile
 from stream_worker import MIB, load_and_warm, progress
@@ -392,10 +393,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine
         | {"loadavg_end": [round(x, 2) for x in os.getloadavg()], "cpu_pressure_end": cpu_pressure()},
     }
-    text = json.dumps(result, ensure_ascii=False, indent=1)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    write_report(result, args.out)
     return 0 if not log.failures and result["samples"]["lost"] == 0 else 1
 
 

@@ -170,6 +170,14 @@ def ensure_checkpoint(models_dir: Path, arch: str, vocab: dict[str, int]) -> Pat
     return folder
 
 
+def write_report(report: dict[str, Any], out: Path | None, indent: int = 1) -> None:
+    """Print ``report`` as JSON on stdout, and write it to ``out`` too when given."""
+    text = json.dumps(report, ensure_ascii=False, indent=indent)
+    print(text)
+    if out:
+        out.write_text(text + "\n", encoding="utf-8")
+
+
 def machine_facts() -> dict[str, Any]:
     """CPU, memory, library versions and load: what the numbers depend on."""
     import torch
@@ -346,10 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     report["machine"]["loadavg_end"] = [round(x, 2) for x in os.getloadavg()]
     report["machine"]["cpu_pressure_end"] = cpu_pressure()
     report["wall_s"] = round(time.perf_counter() - started, 1)
-    text = json.dumps(report, ensure_ascii=False, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text + "\n", encoding="utf-8")
+    write_report(report, args.out, indent=2)
     return 0 if all("error" not in r for r in results) else 1
 
 

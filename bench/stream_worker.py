@@ -24,7 +24,7 @@ from livekr.audio import ArraySource, FileSource
 from livekr.config import SAMPLE_RATE, PipelineOptions, RecognizerOptions, SegmenterOptions
 from livekr.events import Failure, Final, PipelineEvent
 from livekr.pipeline import StreamingTranscriber
-from livekr.recognizer import CTCRecognizer, Recognition, load_recognizer
+from livekr.recognizer import CTCRecognizer, PosteriorRecognizer, Recognition, load_recognizer
 from livekr.text import compose_jamo
 
 MIB = 1024 * 1024
@@ -98,7 +98,7 @@ class TimedRecognizer:
     call's wall span. It keeps the recognizer's frame interface (``frame_s``, ``tokens``), so the
     pipeline encodes live audio window by window as it does with the real one."""
 
-    def __init__(self, inner: CTCRecognizer) -> None:
+    def __init__(self, inner: PosteriorRecognizer) -> None:
         self.inner = inner
         self.name = inner.name
         self.device_label = inner.device_label
