@@ -29,8 +29,9 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import soundfile
@@ -124,21 +125,43 @@ def name_clips(cache: Path, names: list[str], tag: str) -> list[tuple[np.ndarray
     return out
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--model", required=True)
-    p.add_argument("--synth", required=True, type=Path)
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--beam-size", type=int, default=DecoderOptions.beam_size)
-    p.add_argument("--lm-weight", type=float, nargs="+", default=[0.5, 0.8, 1.0, 1.2, 1.5])
-    p.add_argument("--insertion-bonus", type=float, nargs="+", default=[1.0, 2.0, 2.5, 3.0])
-    p.add_argument("--hotword-boost", type=float, nargs="+", default=[1.5, 3.0, 5.0, 8.0])
-    p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "livekr-bench-names")
-    p.add_argument("--out", type=Path)
-    args = p.parse_args()
-    report: dict = {"cpu": describe(), "model": args.model}
-    print(report["cpu"], file=sys.stderr)
+@dataclass
+class Material:
+    """The held-out posteriors, the name clips' posteriors, and what decodes them."""
 
+    greedy: Decoder
+    lm: Any
+    frame_s: float
+    tail_frames: int
+    refs: list[str]
+    """Text of each held-out clip, in the order of ``held_lps``."""
+    held_lps: list[np.ndarray]
+    dev: list[int]
+    test: list[int]
+    names: list[tuple[np.ndarray, str, str]]
+    name_lps: list[np.ndarray]
+    near_lps: list[np.ndarray]
+    pool: list[str]
+    """Words of the training and LM texts, to fill a list of 1,000 custom words."""
+
+    def decoder(self, options: DecoderOptions, words: list[Hotword] | None = None) -> Decoder:
+        decoder = Decoder(self.greedy.tokens, self.frame_s, options, self.lm, "lm")
+        if words is not None:
+            decoder.set_hotwords(words)
+        return decoder
+
+    def run(self, decoder: Decoder, idx: list[int]) -> tuple[list[str], float, float]:
+        """Texts of the held-out clips ``idx`` with their decoding times (``decode_all``)."""
+        return decode_all(decoder, [self.held_lps[i] for i in idx], self.tail_frames)
+
+    def texts(self, decoder: Decoder, idx: list[int]) -> list[str]:
+        """Texts of the held-out clips ``idx``, untimed."""
+        return [decoder.decode(self.held_lps[i]).text for i in idx]
+
+
+def prepare(args: argparse.Namespace, report: dict) -> Material:
+    """Held-out clips split by sentence, the LM built from other text (checked to hold no
+    held-out sentence and no custom word), and every clip's log-posteriors."""
     train = {normalize(r["text"]) for r in rows(args.synth / "train.jsonl")}
     held = [r for r in rows(args.synth / "eval.jsonl") if normalize(r["text"]) not in train]
     sentences = list(dict.fromkeys(normalize(r["text"]) for r in held))
@@ -170,62 +193,59 @@ def main() -> None:
         greedy, lps, frame_s = posteriors_of(args.model, [*clips, *[(a, t) for a, t, _ in names + near]],
                                              args.threads)
         print(f"posteriors of {len(lps)} clips in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
-        tail = int(END_TAIL_S / frame_s)
-        held_lps, name_lps = lps[: len(clips)], lps[len(clips):len(clips) + len(names)]
-        near_lps = lps[len(clips) + len(names):]
         lm = load_lm(lm_path, greedy.tokens)
-
     dev = [i for i, (_, t) in enumerate(clips) if t in dev_set]
     test = [i for i, (_, t) in enumerate(clips) if t not in dev_set]
-    refs = [clips[i][1] for i in test]
     report["held_out"] = {"clips": len(clips), "sentences": len(sentences), "dev_clips": len(dev),
                           "test_clips": len(test)}
+    pool = sorted({w for s in train for w in s.split() if len(w) >= 2 and w not in NAMES})
+    pool += sorted({w for line in lm_sources.split() for w in [normalize(line)] if len(w) >= 2} - set(pool))
+    return Material(greedy, lm, frame_s, int(END_TAIL_S / frame_s), [t for _, t in clips],
+                    lps[:len(clips)], dev, test, names, lps[len(clips):len(clips) + len(names)],
+                    lps[len(clips) + len(names):], pool)
 
-    def run(decoder: Decoder, idx: list[int]) -> tuple[list[str], float, float]:
-        return decode_all(decoder, [held_lps[i] for i in idx], tail)
 
-    report["greedy_dev_cer"] = round(100 * error_rates(
-        [clips[i][1] for i in dev], [greedy.decode(held_lps[i]).text for i in dev]).cer, 2)
-    greedy_texts, ms, end_ms = run(greedy, test)
+def tune(args: argparse.Namespace, m: Material, idx: list[int], label: str
+         ) -> tuple[DecoderOptions, list[dict]]:
+    """The LM weight and bonus of the lowest CER on the clips ``idx``, and the grid."""
+    grid = []
+    for weight in args.lm_weight:
+        for bonus in args.insertion_bonus:
+            options = DecoderOptions(beam_size=args.beam_size, lm_weight=weight, insertion_bonus=bonus)
+            texts = m.texts(m.decoder(options), idx)
+            cer = 100 * error_rates([m.refs[i] for i in idx], texts).cer
+            grid.append({"lm_weight": weight, "bonus": bonus, "cer": round(cer, 2)})
+            print(f"{label}: weight {weight} bonus {bonus}: CER {cer:.2f}", file=sys.stderr)
+    best = min(grid, key=lambda g: g["cer"])
+    return DecoderOptions(beam_size=args.beam_size, lm_weight=best["lm_weight"],
+                          insertion_bonus=best["bonus"]), grid
+
+
+def score_lm(args: argparse.Namespace, m: Material, report: dict) -> DecoderOptions:
+    """Greedy against beam + LM, settings chosen on the dev half and scored on the test half,
+    then the other way round; returns the settings chosen on the dev half."""
+    refs, dev_refs = [m.refs[i] for i in m.test], [m.refs[i] for i in m.dev]
+    dev_greedy = m.texts(m.greedy, m.dev)
+    report["greedy_dev_cer"] = round(100 * error_rates(dev_refs, dev_greedy).cer, 2)
+    greedy_texts, ms, end_ms = m.run(m.greedy, m.test)
     report["greedy"] = {**scores(refs, greedy_texts), "ms_per_utt": round(ms, 2), "end_ms": round(end_ms, 2)}
     print(f"greedy: {report['greedy']}", file=sys.stderr)
-
-    def tune(idx: list[int], label: str) -> tuple[DecoderOptions, list[dict]]:
-        """The LM weight and bonus of the lowest CER on the clips ``idx``, and the grid."""
-        grid = []
-        for weight in args.lm_weight:
-            for bonus in args.insertion_bonus:
-                options = DecoderOptions(beam_size=args.beam_size, lm_weight=weight, insertion_bonus=bonus)
-                decoder = Decoder(greedy.tokens, frame_s, options, lm, "lm")
-                texts = [decoder.decode(held_lps[i]).text for i in idx]
-                cer = 100 * error_rates([clips[i][1] for i in idx], texts).cer
-                grid.append({"lm_weight": weight, "bonus": bonus, "cer": round(cer, 2)})
-                print(f"{label}: weight {weight} bonus {bonus}: CER {cer:.2f}", file=sys.stderr)
-        best = min(grid, key=lambda g: g["cer"])
-        return DecoderOptions(beam_size=args.beam_size, lm_weight=best["lm_weight"],
-                              insertion_bonus=best["bonus"]), grid
-
-    options, report["dev_grid"] = tune(dev, "dev")
-    beam = Decoder(greedy.tokens, frame_s, options, lm, "lm")
-    texts, ms, end_ms = run(beam, test)
+    options, report["dev_grid"] = tune(args, m, m.dev, "dev")
+    texts, ms, end_ms = m.run(m.decoder(options), m.test)
     report["beam_lm"] = {**scores(refs, texts), "lm_weight": options.lm_weight,
                          "bonus": options.insertion_bonus, "beam": options.beam_size,
                          "ms_per_utt": round(ms, 2), "end_ms": round(end_ms, 2)}
     report["relative_cer_reduction"] = round(
         100 * (1 - report["beam_lm"]["cer"] / report["greedy"]["cer"]), 1)
-    default = Decoder(greedy.tokens, frame_s, DecoderOptions(beam_size=args.beam_size), lm, "lm")
-    report["beam_lm_defaults"] = {**scores(refs, run(default, test)[0]),
-                                  "lm_weight": DecoderOptions.lm_weight,
+    defaults = m.texts(m.decoder(DecoderOptions(beam_size=args.beam_size)), m.test)
+    report["beam_lm_defaults"] = {**scores(refs, defaults), "lm_weight": DecoderOptions.lm_weight,
                                   "bonus": DecoderOptions.insertion_bonus}
     print(f"beam+LM: {report['beam_lm']}", file=sys.stderr)
     report["examples"] = [{"ref": r, "greedy": g, "beam_lm": b} for r, g, b in
                           list(zip(refs, greedy_texts, texts, strict=True))[:6]]
-
     # The other way round too: every held-out sentence scored once, with settings chosen without it.
-    swapped, _ = tune(test, "test as dev")
-    dev_refs = [clips[i][1] for i in dev]
-    dev_beam = run(Decoder(greedy.tokens, frame_s, swapped, lm, "lm"), dev)[0]
-    dev_greedy = run(greedy, dev)[0]
+    swapped, _ = tune(args, m, m.test, "test as dev")
+    dev_beam = m.texts(m.decoder(swapped), m.dev)
     pooled_greedy = scores(dev_refs + refs, dev_greedy + greedy_texts)
     pooled_beam = scores(dev_refs + refs, dev_beam + texts)
     report["two_fold"] = {
@@ -233,41 +253,60 @@ def main() -> None:
         "greedy": pooled_greedy, "beam_lm": pooled_beam,
         "relative_cer_reduction": round(100 * (1 - pooled_beam["cer"] / pooled_greedy["cer"]), 1)}
     print(f"two-fold: {report['two_fold']}", file=sys.stderr)
+    return options
 
+
+def score_hotwords(args: argparse.Namespace, m: Material, options: DecoderOptions, report: dict) -> None:
+    """Recall of the listed names and false insertions, per boost; the cost of 10 and 1,000 words."""
+    refs = [m.refs[i] for i in m.test]
     listed = [Hotword(n) for n in NAMES]
+    said_near = [n for n in NEAR for _ in VOICES]
     hot = []
     for boost in [0.0, *args.hotword_boost]:
-        decoder = Decoder(greedy.tokens, frame_s, replace(options, hotword_boost=boost or 1.0), lm, "lm")
-        decoder.set_hotwords(listed if boost else [])
-        said = [decoder.decode(lp).text for lp in name_lps]
-        hits = sum(name in text for text, (_, _, name) in zip(said, names, strict=True))
-        others, _, _ = run(decoder, test)
+        decoder = m.decoder(replace(options, hotword_boost=boost or 1.0), listed if boost else [])
+        said = [decoder.decode(lp).text for lp in m.name_lps]
+        hits = sum(name in text for text, (_, _, name) in zip(said, m.names, strict=True))
+        others = m.texts(decoder, m.test)
         inserted = sum(any(n in t for n in NAMES) for t in others)
-        near_said = [decoder.decode(lp).text for lp in near_lps]
-        misses = sum(listed_name in text for text, listed_name in
-                     zip(near_said, [n for n in NEAR for _ in VOICES], strict=True))
+        near_said = [decoder.decode(lp).text for lp in m.near_lps]
+        misses = sum(name in text for text, name in zip(near_said, said_near, strict=True))
         hot.append({"boost": boost, "listed": len(listed) if boost else 0,
-                    "recall": round(100 * hits / len(names), 1),
+                    "recall": round(100 * hits / len(m.names), 1),
                     "false_insertions": round(100 * inserted / len(others), 1),
                     "false_on_near_names": round(100 * misses / len(near_said), 1),
                     "test_cer": round(100 * error_rates(refs, others).cer, 2)})
         print(f"custom words: {hot[-1]}", file=sys.stderr)
     report["hotwords"] = hot
-    report["hotword_examples"] = [{"said": t, "greedy": greedy.decode(lp).text} for (_, t, _), lp in
-                                  list(zip(names, name_lps, strict=True))[:4]]
-
-    pool = sorted({w for s in train for w in s.split() if len(w) >= 2 and w not in NAMES})
-    pool += sorted({w for line in lm_sources.split() for w in [normalize(line)] if len(w) >= 2} - set(pool))
-    cost = {}
+    report["hotword_examples"] = [{"said": t, "greedy": m.greedy.decode(lp).text} for (_, t, _), lp in
+                                  list(zip(m.names, m.name_lps, strict=True))[:4]]
+    cost: dict[str, Any] = {}
     for n in (10, 1000):
-        decoder = Decoder(greedy.tokens, frame_s, options, lm, "lm")
-        decoder.set_hotwords([Hotword(w) for w in ([*NAMES[:10], *pool])[:n]])
-        _, ms, end_ms = run(decoder, test)
+        decoder = m.decoder(options, [Hotword(w) for w in ([*NAMES[:10], *m.pool])[:n]])
+        _, ms, end_ms = m.run(decoder, m.test)
         cost[str(n)] = {"listed": decoder.hotword_count, "ms_per_utt": round(ms, 2),
                         "end_ms": round(end_ms, 2)}
     cost["ratio_1000_over_10"] = round(cost["1000"]["ms_per_utt"] / cost["10"]["ms_per_utt"], 2)
     report["hotword_cost"] = cost
     print(f"cost: {cost}", file=sys.stderr)
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--model", required=True)
+    p.add_argument("--synth", required=True, type=Path)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--beam-size", type=int, default=DecoderOptions.beam_size)
+    p.add_argument("--lm-weight", type=float, nargs="+", default=[0.5, 0.8, 1.0, 1.2, 1.5])
+    p.add_argument("--insertion-bonus", type=float, nargs="+", default=[1.0, 2.0, 2.5, 3.0])
+    p.add_argument("--hotword-boost", type=float, nargs="+", default=[1.5, 3.0, 5.0, 8.0])
+    p.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "livekr-bench-names")
+    p.add_argument("--out", type=Path)
+    args = p.parse_args()
+    report: dict = {"cpu": describe(), "model": args.model}
+    print(report["cpu"], file=sys.stderr)
+    material = prepare(args, report)
+    options = score_lm(args, material, report)
+    score_hotwords(args, material, options, report)
     write_report(report, args.out)
 
 
