@@ -330,6 +330,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def load(args: argparse.Namespace, folder: Path) -> tuple[Any, dict[str, float]]:
+    """The recognizer ``--backend``/``--dtype`` ask for, and how long loading took: torch fp32
+    as ``stream.py`` loads it (imports, load and warm-up timed apart), else livekr's loader."""
+    if args.backend == "torch" and args.dtype == "fp32":
+        return load_and_warm(folder, "fp32")
+    from livekr.config import RecognizerOptions
+    from livekr.recognizer import load_recognizer
+
+    t0 = time.perf_counter()
+    recognizer = load_recognizer(str(folder), RecognizerOptions(
+        device="cpu", backend=args.backend, dtype=args.dtype, threads=args.threads))
+    return recognizer, {"load_s": round(time.perf_counter() - t0, 3)}
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -341,17 +355,7 @@ def main(argv: list[str] | None = None) -> int:
     machine = machine_facts() | {"cpu_flags": cpu_flags()}
     clips, texts, speech = choose_speech(args.speech, args.seed)
     folder = ensure_checkpoint(args.models_dir, args.arch, build_vocab([normalize(t) for t in texts], "jamo"))
-    recognizer: Any
-    if args.backend == "torch" and args.dtype == "fp32":
-        recognizer, load = load_and_warm(folder, "fp32")
-    else:
-        from livekr.config import RecognizerOptions
-        from livekr.recognizer import load_recognizer
-
-        t0 = time.perf_counter()
-        recognizer = load_recognizer(str(folder), RecognizerOptions(
-            device="cpu", backend=args.backend, dtype=args.dtype, threads=args.threads))
-        load = {"load_s": round(time.perf_counter() - t0, 3)}
+    recognizer, load_times = load(args, folder)
     progress(f"{args.arch} on {recognizer.device_label}")
     total = int(args.minutes * 60 * SAMPLE_RATE)
     source = SoakSource(clips, total, args.speed, args.seed)
@@ -371,7 +375,7 @@ def main(argv: list[str] | None = None) -> int:
         "speech": speech,
         "arch": args.arch,
         "device": recognizer.device_label,
-        "load": load,
+        "load": load_times,
         "memory": memory_report(trace.samples, audio_s),
         "utterances": match_report(source.placements, log.finals),
         "samples": {
