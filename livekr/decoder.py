@@ -99,6 +99,8 @@ class Decoder:
         self._kind = vocab_kind(tokens.id_to_token)
         self._scorer = self._make_scorer(())
         self.hotword_count = 0
+        self.file_words: list[Hotword] = []
+        """The words of the options' custom-words file (``load_decoder``)."""
 
     def _make_scorer(self, words: Sequence[Hotword]) -> Scorer | None:
         """The beam's scorer, or None where greedy decoding is what the options ask for."""
@@ -118,6 +120,10 @@ class Decoder:
         assignment). Words the model cannot write are left out with a warning."""
         self._scorer = self._make_scorer(words)
         log.info("%s", self.description)
+
+    def set_custom_words(self, words: Sequence[Hotword]) -> None:
+        """Use the file's words plus ``words`` (the window's list), as ``set_hotwords`` does."""
+        self.set_hotwords(merge_hotwords(self.file_words, words))
 
     @property
     def uses_beam(self) -> bool:
@@ -185,7 +191,8 @@ def load_decoder(tokens: TokenTable, frame_s: float, options: DecoderOptions,
             log.warning("language model not used: %s", e)
             label = f"{path} could not be used"
     decoder = Decoder(tokens, frame_s, options, lm, label, str(path.resolve()) if lm and path else "")
-    decoder.set_hotwords(merge_hotwords(file_hotwords(options), extra_words))
+    decoder.file_words = file_hotwords(options)
+    decoder.set_custom_words(extra_words)
     return decoder
 
 

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, Signal, Slot
 
 from livekr.audio import AudioError, AudioSource, source_warnings
 from livekr.config import DecoderOptions, RecognizerOptions
-from livekr.decoder import Decoder, file_hotwords, load_decoder, merge_hotwords
+from livekr.decoder import Decoder, load_decoder
 from livekr.events import Failure, FailureKind, Finished, PipelineEvent
 from livekr.gui.bridge import PipelineBridge
 from livekr.gui.model_loader import LoadFunction, ModelLoader
@@ -181,7 +181,7 @@ class Dictation(QObject):
         if decoder is None:
             self.decoder()
             return
-        decoder.set_hotwords(merge_hotwords(file_hotwords(self.settings.decoder), self.custom_words))
+        decoder.set_custom_words(self.custom_words)
         emit(self.decoder_changed, decoder)
 
     def stop(self) -> None:
