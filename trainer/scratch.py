@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from livekr.config import SAMPLE_RATE
+from livekr.fileio import write_atomic
 from livekr.text import PAD_TOKEN, UNK_TOKEN, WORD_DELIMITER
 
 CONV_KERNELS = (10, 3, 3, 3, 3, 2, 2)
@@ -87,13 +88,15 @@ def model_config(arch: Architecture, vocab_size: int, **overrides: Any) -> Any:
 
 
 def build_processor(folder: str | Path, vocab: dict[str, int], normalize_audio: bool) -> Any:
-    """Write ``vocab.json`` into ``folder`` and return a Wav2Vec2Processor over it."""
+    """Write ``vocab.json`` into ``folder`` (atomically) and return a Wav2Vec2Processor over it."""
     from transformers import Wav2Vec2CTCTokenizer, Wav2Vec2FeatureExtractor, Wav2Vec2Processor
 
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     vocab_path = folder / "vocab.json"
-    vocab_path.write_text(json.dumps(vocab, ensure_ascii=False, indent=0), encoding="utf-8")
+    # Atomically: under torchrun every process writes the same file while the others may be
+    # reading it, and a reader must never see it truncated.
+    write_atomic(vocab_path, json.dumps(vocab, ensure_ascii=False, indent=0))
     tokenizer = Wav2Vec2CTCTokenizer(
         str(vocab_path),
         unk_token=UNK_TOKEN,
