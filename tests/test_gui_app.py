@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from livekr.config import DEFAULT_MODEL
 from livekr.gui.app import initial_model
 from livekr.models import remember_model
 
@@ -22,8 +21,8 @@ def test_asked_for_model_wins() -> None:
     assert initial_model("/asked") == "/asked"
 
 
-def test_then_the_last_used_then_a_local_one_then_the_default(tmp_path: Path) -> None:
-    assert initial_model(None) == DEFAULT_MODEL
+def test_then_the_last_used_then_a_local_one_then_none_for_the_first_run_chooser(tmp_path: Path) -> None:
+    assert initial_model(None) == ""  # the first start asks instead of downloading unasked
     local = tmp_path / "models" / "mine"
     local.mkdir(parents=True)
     (local / "config.json").write_text("{}", encoding="utf-8")

@@ -13,7 +13,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from livekr.audio import AudioSource, FileSource
-from livekr.config import DEFAULT_MODEL, RecognizerOptions
+from livekr.config import RecognizerOptions
 from livekr.gui.controller import Dictation, SourceFactory
 from livekr.gui.custom_words import load_custom_words
 from livekr.gui.dialogs import DialogPrompter, Prompter
@@ -45,15 +45,15 @@ def source_factory(demo: str | None) -> SourceFactory:
 
 
 def initial_model(model: str | None) -> str:
-    """The model to load at start: the one asked for, the last used, the first local one, or
-    the default published model (downloaded where the hub is reachable)."""
+    """The model to load at start: the one asked for, the last used, or the first local one;
+    "" on a first start, when the user chooses (``ModelActions.offer_first_model``)."""
     if model:
         return model
     recent = recent_models()
     if recent:
         return recent[0]
     local = list_checkpoints()
-    return local[0].ref if local else DEFAULT_MODEL
+    return local[0].ref if local else ""
 
 
 def build_window(
@@ -112,6 +112,8 @@ def run_app(model: str | None, recognizer_override: RecognizerOptions, session_o
         window.offer_recovery()
         if ref:
             window.dictation.load_model(ref)
+        else:
+            window.models.offer_first_model()
 
     QTimer.singleShot(0, after_show)
     return leave(int(app.exec()), window)

@@ -48,6 +48,10 @@ class Dictation(QObject):
     """(ref, reason); the previous model (if any) stays in use."""
     model_progress = Signal(str)
     """A slow step of the running load, in one line (converting, measuring the backends)."""
+    model_download = Signal(str, object)
+    """(ref, ``DownloadProgress``) while the model's files download."""
+    model_cancelled = Signal(str)
+    """The load of this ref was cancelled; the previous model (if any) stays in use."""
     decoder_changed = Signal(object)
     """The ``Decoder`` of finals now in use (None while no model is loaded)."""
     loading_finished = Signal()
@@ -86,6 +90,8 @@ class Dictation(QObject):
         self.loader.loaded.connect(self._on_loader_loaded)
         self.loader.failed.connect(self.model_failed)
         self.loader.progress.connect(self.model_progress)
+        self.loader.download.connect(self.model_download)
+        self.loader.cancelled.connect(self.model_cancelled)
         self.loader.idle.connect(self._on_loader_idle)
 
     # -- state ----------------------------------------------------------------------------
@@ -121,6 +127,15 @@ class Dictation(QObject):
     def load_model(self, ref: str) -> None:
         """Load ``ref`` off the GUI thread; ``model_ready`` or ``model_failed`` follows."""
         self.loader.load(ref, self.recognizer_options())
+
+    @property
+    def loading(self) -> str:
+        """The model being loaded or downloaded ("" when none)."""
+        return self.loader.current
+
+    def cancel_load(self) -> None:
+        """Stop loading or downloading a model (``model_cancelled`` follows)."""
+        self.loader.cancel()
 
     @Slot(str, object)
     def _on_loader_loaded(self, ref: str, recognizer: Recognizer) -> None:

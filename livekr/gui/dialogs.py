@@ -12,6 +12,7 @@ from typing import Literal, Protocol
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
 from livekr.gui.custom_words import CustomWordsDialog
+from livekr.gui.first_run import FirstRunDialog, ModelChoice
 from livekr.gui.i18n import tr
 from livekr.gui.settings import AppSettings, SettingsDialog
 from livekr.hotwords import Hotword
@@ -44,6 +45,10 @@ class Prompter(Protocol):
     def edit_custom_words(self, parent: QWidget, words: list[Hotword], default_boost: float
                           ) -> list[Hotword] | None:
         """The edited list, or None when the user cancelled."""
+        ...
+
+    def choose_first_model(self, parent: QWidget, choices: list[ModelChoice]) -> str:
+        """At the first start: a published model's hub id, a checkpoint folder, or "" (later)."""
         ...
 
 
@@ -106,6 +111,10 @@ class DialogPrompter:
                           ) -> list[Hotword] | None:
         dialog = CustomWordsDialog(words, default_boost, _choose_word_file, parent)
         return dialog.words() if dialog.exec() else None
+
+    def choose_first_model(self, parent: QWidget, choices: list[ModelChoice]) -> str:
+        dialog = FirstRunDialog(choices, parent)
+        return dialog.answer() if dialog.exec() else ""
 
 
 def _choose_word_file(parent: QWidget) -> Path | None:

@@ -43,7 +43,8 @@ class ModelMenu(QMenu):
         self._checkpoints = checkpoints
         self._recent = recent
         self.current = ""
-        self.busy = False
+        self.loading = ""
+        """The model being loaded or downloaded; the menu stays usable meanwhile."""
         self.aboutToShow.connect(self.rebuild)
         self.rebuild()
 
@@ -77,21 +78,21 @@ class ModelMenu(QMenu):
 
     def _add_model(self, info: CheckpointInfo, group: QActionGroup, menu: QMenu | None = None,
                    label: str | None = None) -> QAction:
-        action = (menu or self).addAction(label or info.name)
+        text = label or info.name
+        if info.ref == self.loading:
+            text += " — " + tr("menu_loading")
+        action = (menu or self).addAction(text)
         action.setCheckable(True)
         action.setChecked(info.ref == self.current)
         action.setToolTip(card_tooltip(info))
         action.setData(info.ref)
-        action.setEnabled(not self.busy)
         if menu is None:
             group.addAction(action)
         action.triggered.connect(self._on_model_triggered)
         return action
 
     def _add_command(self, text: str, signal: SignalInstance) -> None:
-        action = self.addAction(text)
-        action.setEnabled(not self.busy)
-        action.triggered.connect(signal)
+        self.addAction(text).triggered.connect(signal)
 
     @Slot()
     def _on_model_triggered(self) -> None:
@@ -103,8 +104,9 @@ class ModelMenu(QMenu):
         self.current = ref
         self.rebuild()
 
-    def set_busy(self, busy: bool) -> None:
-        self.busy = busy
+    def set_loading(self, ref: str) -> None:
+        """Mark ``ref`` as being loaded ("" when no load runs)."""
+        self.loading = ref
         self.rebuild()
 
 

@@ -3,28 +3,34 @@
 ``ModelLoader`` owns the thread wiring (started→run, finished→quit, thread.finished→
 deleteLater; the worker moves itself back to the GUI thread at the end of ``run`` and is
 deleted there).
-One load runs at a time; asking for another while busy queues it (the newest request
-wins). Every exception in the worker becomes ``failed`` with a one-line reason, and the
-worker's ``finished`` always fires.
+One load runs at a time. Asking for another while busy cancels the running one and queues
+the new one (the newest request wins): a download stops at its next chunk, a load that
+cannot be interrupted runs to its end and its result is dropped. Every exception in the
+worker becomes ``failed`` with a one-line reason, a cancelled load becomes ``cancelled``,
+and the worker's ``finished`` always fires.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from livekr.config import RecognizerOptions
 from livekr.gui.qtcompat import emit
+from livekr.hub_download import DownloadCancelled
 from livekr.recognizer import ModelLoadError, Recognizer
 
 log = logging.getLogger(__name__)
 
 LoadFunction = Callable[..., Recognizer]
 """``livekr.recognizer.load_recognizer`` or a test's stand-in, called as
-``load(ref, options, progress=callback)``; ``callback`` receives one-line messages about slow
-steps (converting, measuring)."""
+``load(ref, options, progress=report, download_progress=show, cancel=event)``: ``report``
+receives one-line messages about slow steps (converting, measuring), ``show`` a
+``livekr.hub_download.DownloadProgress`` while a hub model downloads, and ``event`` is set
+when the load is no longer wanted (a download then raises ``DownloadCancelled``)."""
 
 
 class ModelLoadWorker(QObject):
@@ -36,23 +42,38 @@ class ModelLoadWorker(QObject):
     """A one-line reason."""
     progress = Signal(str)
     """A one-line message about a slow step of the load."""
+    download = Signal(object)
+    """A ``DownloadProgress`` of the model's download."""
+    cancelled = Signal()
+    """The load stopped because ``cancel`` was set."""
     finished = Signal()
-    """Always emitted, after ``loaded`` or ``failed``."""
+    """Always emitted, after ``loaded``, ``failed`` or ``cancelled``."""
 
     def __init__(self, ref: str, options: RecognizerOptions, load: LoadFunction) -> None:
         super().__init__()
         self.ref = ref
         self.options = options
+        self.cancel = threading.Event()
+        """Set from any thread when the load is no longer wanted."""
         self._load = load
 
     def report(self, message: str) -> None:
         """Passed to the load function as its progress callback (worker thread)."""
         emit(self.progress, message)
 
+    def report_download(self, progress: object) -> None:
+        """Passed to the load function as its download progress callback (worker thread)."""
+        emit(self.download, progress)
+
     @Slot()
     def run(self) -> None:
         try:
-            recognizer = self._load(self.ref, self.options, progress=self.report)
+            recognizer = self._load(self.ref, self.options, progress=self.report,
+                                    download_progress=self.report_download, cancel=self.cancel)
+            if self.cancel.is_set():
+                raise DownloadCancelled(f"loading {self.ref} was cancelled")
+        except DownloadCancelled:
+            emit(self.cancelled)
         except ModelLoadError as e:
             emit(self.failed, str(e))
         except Exception as e:  # the thread edge: every error reaches the GUI
@@ -82,6 +103,10 @@ class ModelLoader(QObject):
     """(ref, reason)."""
     progress = Signal(str)
     """A one-line message about a slow step of the running load (e.g. converting the model)."""
+    download = Signal(str, object)
+    """(ref, ``DownloadProgress``) while the running load downloads its model."""
+    cancelled = Signal(str)
+    """The load of this ref was cancelled (by ``cancel`` or by a newer request)."""
     idle = Signal()
     """No load runs or waits any more."""
 
@@ -96,10 +121,21 @@ class ModelLoader(QObject):
     def busy(self) -> bool:
         return self._thread is not None or self._pending is not None
 
+    @property
+    def current(self) -> str:
+        """The ref being loaded ("" when none)."""
+        return self._worker.ref if self._worker is not None else ""
+
     def load(self, ref: str, options: RecognizerOptions) -> None:
-        """Load ``ref``; if a load is running, this one follows it (replacing any queued)."""
+        """Load ``ref``. A running load of another model is cancelled and this one follows it
+        (replacing any queued); asking again for the model being loaded changes nothing."""
         if self._thread is not None:
+            if self._worker is not None and self._worker.ref == ref and not self._worker.cancel.is_set():
+                self._pending = None
+                return
             self._pending = (ref, options)
+            if self._worker is not None:
+                self._worker.cancel.set()
             return
         worker = ModelLoadWorker(ref, options, self._load)
         thread = QThread(self)
@@ -109,6 +145,8 @@ class ModelLoader(QObject):
         worker.loaded.connect(self._on_worker_loaded)
         worker.failed.connect(self._on_worker_failed)
         worker.progress.connect(self.progress)
+        worker.download.connect(self._on_worker_download)
+        worker.cancelled.connect(self._on_worker_cancelled)
         worker.finished.connect(thread.quit)
         thread.finished.connect(thread.deleteLater)
         thread.finished.connect(self._on_thread_finished)
@@ -116,15 +154,38 @@ class ModelLoader(QObject):
         emit(self.started, ref)
         thread.start()
 
+    def cancel(self) -> None:
+        """Stop the running load and forget any queued one (``cancelled`` follows; a load
+        that cannot be interrupted finishes in its thread and its result is dropped)."""
+        self._pending = None
+        if self._worker is not None:
+            self._worker.cancel.set()
+
+    @Slot(object)
+    def _on_worker_download(self, progress: object) -> None:
+        if self._worker is not None and not self._worker.cancel.is_set():
+            emit(self.download, self._worker.ref, progress)
+
+    @Slot()
+    def _on_worker_cancelled(self) -> None:
+        if self._worker is not None:
+            emit(self.cancelled, self._worker.ref)
+
     @Slot(object)
     def _on_worker_loaded(self, recognizer: Recognizer) -> None:
-        if self._worker is not None:
+        if self._worker is None:
+            return
+        if self._worker.cancel.is_set():  # cancelled after it had loaded: dropped
+            emit(self.cancelled, self._worker.ref)
+        else:
             emit(self.loaded, self._worker.ref, recognizer)
 
     @Slot(str)
     def _on_worker_failed(self, reason: str) -> None:
-        if self._worker is not None:
+        if self._worker is not None and not self._worker.cancel.is_set():
             emit(self.failed, self._worker.ref, reason)
+        elif self._worker is not None:
+            emit(self.cancelled, self._worker.ref)
 
     @Slot()
     def _on_thread_finished(self) -> None:
