@@ -134,8 +134,9 @@ def test_a_new_list_applies_from_the_next_utterance_without_reloading(  # type: 
     assert window.view.committed_text().splitlines() == [recognizer.misheard, SAID]
     assert loads == [] and window.dictation.recognizer is recognizer
 
+    window.view.set_low_confidence(0.5)
     formats = beam_confidences(window.view, 1)  # the beam keeps each character's confidence
-    wave = QTextCharFormat.UnderlineStyle.WaveUnderline
+    wave = QTextCharFormat.UnderlineStyle.DotLine
     assert formats["수"].underlineStyle() == wave and "%" in formats["수"].toolTip()
     assert formats["오"].underlineStyle() != wave
 

@@ -73,15 +73,15 @@ def test_partial_is_replaced_in_place_after_committed_text(view: TranscriptView)
     assert view.committed_text() == "안녕하세요\n반갑습니다"
 
 
-def test_partial_is_grey_italic_and_final_is_not(view: TranscriptView) -> None:
+def test_partial_differs_from_finals_by_colour_not_synthetic_italics(view: TranscriptView) -> None:
     view.add_final(utterance(0, "가나"))
     view.show_partial("다라")
     cursor = QTextCursor(view.document().lastBlock())
     cursor.movePosition(QTextCursor.MoveOperation.NextCharacter)
-    assert cursor.charFormat().fontItalic()
     first = QTextCursor(view.document().firstBlock())
     first.movePosition(QTextCursor.MoveOperation.NextCharacter)
-    assert not first.charFormat().fontItalic()
+    assert not cursor.charFormat().fontItalic() and not first.charFormat().fontItalic()
+    assert cursor.charFormat().foreground().color() != first.charFormat().foreground().color()
 
 
 def test_low_confidence_characters_are_marked_with_their_time(view: TranscriptView) -> None:
@@ -92,7 +92,7 @@ def test_low_confidence_characters_are_marked_with_their_time(view: TranscriptVi
         cursor = QTextCursor(block)
         cursor.setPosition(block.position() + position + 1)
         formats[char] = cursor.charFormat()
-    wave = QTextCharFormat.UnderlineStyle.WaveUnderline
+    wave = QTextCharFormat.UnderlineStyle.DotLine
     assert formats["나"].underlineStyle() == wave
     assert formats["가"].underlineStyle() != wave
     assert "20" in formats["나"].toolTip() and "1:01.2" in formats["나"].toolTip()
@@ -213,8 +213,11 @@ def test_model_menu_lists_checkpoints_hub_and_recent(qtbot, tmp_path: Path) -> N
     menu.chosen.connect(chosen.append)
     actions["Bingsu/distilhubert-ko-zeroth"].trigger()
     assert chosen == ["Bingsu/distilhubert-ko-zeroth"]
-    menu.set_busy(True)
-    assert not any(a.isEnabled() for a in menu.actions() if a.data())
+    menu.set_loading("Bingsu/distilhubert-ko-zeroth")
+    by_ref = {a.data(): a for a in menu.actions() if a.data()}
+    assert all(a.isEnabled() for a in by_ref.values())  # usable while a model downloads
+    assert by_ref["Bingsu/distilhubert-ko-zeroth"].text().endswith(i18n.tr("menu_loading"))
+    assert by_ref[local.ref].text() == "mine"
 
 
 def test_input_menu_lists_devices_and_explains_problems(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -75,8 +75,13 @@ class ScriptedPrompter:
         self.asked.append(f"custom words {len(words)}")
         return self.custom_words
 
+    def choose_first_model(self, parent: object, choices: list) -> str:  # type: ignore[type-arg]
+        self.asked.append("first model " + " ".join(c.ref + ("*" if c.recommended else "") for c in choices))
+        return self.first_model
+
     settings: AppSettings | None = None
     custom_words: list[Hotword] | None = None
+    first_model = ""
 
 
 class HoldingSource(ArraySource):
@@ -266,7 +271,7 @@ def test_failed_model_switch_keeps_the_old_model(qtbot, make_window, speech, tmp
     empty = tmp_path / "not-a-checkpoint"
     empty.mkdir()
     with qtbot.waitSignal(window.dictation.model_failed, timeout=SESSION_TIMEOUT_MS) as failed:
-        window.choose_model(str(empty))
+        window.models.choose(str(empty))
     assert "config.json" in failed.args[1]
     assert "config.json" in window.message_bar.text()
     assert window.dictation.recognizer is scripted
@@ -393,7 +398,7 @@ def test_clear_asks_and_model_info(qtbot, make_window, speech) -> None:
     prompter.clear = True
     window.clear_action.trigger()
     assert window.view.committed_text() == "" and window.dictation.session.utterances == []
-    window.show_model_info()
+    window.models.show_info()
     assert prompter.asked[-1].startswith("info scripted")
 
 
@@ -424,7 +429,7 @@ def test_switching_model_mid_session_drains_then_continues(qtbot, make_window, s
     source = HoldingSource(speech(1), hold_s=1.3)
     loads: list[str] = []
 
-    def load(ref: str, options: object, progress: object = None) -> ScriptedRecognizer:
+    def load(ref: str, options: object, **_: object) -> ScriptedRecognizer:
         loads.append(ref)
         return new
 
@@ -432,7 +437,7 @@ def test_switching_model_mid_session_drains_then_continues(qtbot, make_window, s
                          settings=app_settings(partials=True))
     window.record_button.click()
     qtbot.waitUntil(lambda: window.view.partial_text() != "", timeout=SESSION_TIMEOUT_MS)
-    window.choose_model("other/model")
+    window.models.choose("other/model")
     qtbot.waitUntil(lambda: len(window.dictation.session.utterances) == 2
                     and not window.dictation.running, timeout=SESSION_TIMEOUT_MS)
     assert loads == ["other/model"]
@@ -457,7 +462,7 @@ def test_cancelling_the_save_at_close_keeps_the_window(qtbot, make_window, speec
 def test_settings_apply_and_a_new_device_reloads_the_model(qtbot, make_window) -> None:
     loads: list[tuple[str, str]] = []
 
-    def load(ref: str, options, progress=None) -> ScriptedRecognizer:  # type: ignore[no-untyped-def]
+    def load(ref: str, options, **_) -> ScriptedRecognizer:  # type: ignore[no-untyped-def]
         loads.append((ref, options.device))
         return ScriptedRecognizer()
 
@@ -480,13 +485,13 @@ def test_a_model_load_ending_while_a_stopped_session_drains_does_not_restart_it(
     gate = threading.Event()
     old, new = ScriptedRecognizer(["끝"], gate=gate), ScriptedRecognizer(["새"])
     sources: list[AudioSource] = [ArraySource(speech(1), realtime=True)]
-    window = make_window(sources, old, load_model=lambda ref, options, progress: new)
+    window = make_window(sources, old, load_model=lambda ref, options, **_: new)
     window.record_button.click()
     qtbot.waitUntil(old.entered.is_set, timeout=SESSION_TIMEOUT_MS)  # the worker is held
     window.record_button.click()  # Stop: the session drains
     assert window.dictation.stopping
     with qtbot.waitSignal(window.dictation.model_ready, timeout=SESSION_TIMEOUT_MS):
-        window.choose_model("other/model")
+        window.models.choose("other/model")
     with qtbot.waitSignal(window.dictation.idle, timeout=SESSION_TIMEOUT_MS):
         gate.set()
     assert not window.dictation.running and window.record_button.text() == "● Record"
@@ -520,7 +525,7 @@ app = QApplication([])
 never = threading.Event()
 folder = Path(sys.argv[1])
 window = build_window(store=QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat),
-                      make_source=lambda device: None, load_model=lambda ref, options, progress: never.wait(),
+                      make_source=lambda device: None, load_model=lambda ref, options, **_: never.wait(),
                       list_devices=lambda: [], journal_folder=folder / "journal")
 window.show()
 window.dictation.load_model("stuck/model")

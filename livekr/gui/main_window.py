@@ -21,14 +21,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from livekr.audio import AudioError
 from livekr.events import Failure, FailureKind, Final, Finished, LevelChanged, Partial, PipelineEvent, Stats
 from livekr.gui.controller import Dictation
 from livekr.gui.custom_words import save_custom_words
 from livekr.gui.dialogs import Prompter
 from livekr.gui.file_actions import FileActions
+from livekr.gui.find_bar import FindBar
+from livekr.gui.keep_up import SMALL_MODEL, BacklogWatch, KeepUpBar, remedies
 from livekr.gui.i18n import tr
 from livekr.gui.level_meter import LevelMeter
+from livekr.gui.load_panel import LoadPanel
 from livekr.gui.menus import InputMenu, ModelMenu
+from livekr.gui.model_actions import ModelActions
 from livekr.gui.qtcompat import disconnect, emit
 from livekr.gui.settings import (
     CAPTION_FONT_PT,
@@ -38,9 +43,10 @@ from livekr.gui.settings import (
     save_settings,
 )
 from livekr.gui.status import MessageBar, StatusPanel, model_label
+from livekr.gui.transcript_edits import TranscriptCorrections
 from livekr.gui.transcript_view import TranscriptView, clock
 from livekr.microphone import InputDevice, refresh_input_devices
-from livekr.models import card_lines, find_info, models_dir
+from livekr.playback import Player, read_span
 
 STATUS_MESSAGE_MS = 6000
 FAILURE_HINTS = {
@@ -64,6 +70,7 @@ class MainWindow(QMainWindow):
         prompter: Prompter,
         list_devices: Callable[[], list[InputDevice]] = refresh_input_devices,
         demo_name: str = "",
+        player: Player | None = None,
     ) -> None:
         super().__init__()
         self.dictation = dictation
@@ -76,9 +83,12 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._force_close = False
         self._close_progress: QProgressDialog | None = None
+        self.player = player or Player()
+        self.backlog_watch = BacklogWatch()
         self.setWindowTitle(tr("app_title") + (f" — demo: {demo_name}" if demo_name else ""))
         self._build_ui()
         self.files = FileActions(self, self.view, prompter, dictation, self.show_notice, self.show_error)
+        self.corrections = TranscriptCorrections(self.view, lambda: self.dictation.session, self.show_error)
         self._build_actions()
         self._build_menus(list_devices)
         self._connect_dictation()
@@ -103,7 +113,12 @@ class MainWindow(QMainWindow):
         layout = QVBoxLayout(central)
         layout.setContentsMargins(10, 10, 10, 6)
         self.message_bar = MessageBar()
+        self.load_panel = LoadPanel()
+        self.keep_up = KeepUpBar()
+        self.keep_up.chosen.connect(self.apply_remedy)
         self.view = TranscriptView()
+        self.view.play_requested.connect(self.play_utterance)
+        self.find_bar = FindBar(self.view)
         self.view.setPlaceholderText(tr("idle_hint"))
         self.record_button = QPushButton(tr("record"))
         self.record_button.setMinimumSize(132, 40)
@@ -117,7 +132,10 @@ class MainWindow(QMainWindow):
         controls.addWidget(self.meter, 1)
         controls.addWidget(self.clock_label)
         layout.addWidget(self.message_bar)
+        layout.addWidget(self.load_panel)
+        layout.addWidget(self.keep_up)
         layout.addWidget(self.view, 1)
+        layout.addWidget(self.find_bar)
         layout.addLayout(controls)
         self.setCentralWidget(central)
         self.status = StatusPanel(self.statusBar())
@@ -142,6 +160,12 @@ class MainWindow(QMainWindow):
         self.copy_action = self._action("copy_selection", self.view.copy,
                                         (QKeySequence(Key.Copy),))
         self.clear_action = self._action("clear", files.clear)
+        self.find_action = self._action("find", self.find_bar.open_bar, (QKeySequence(Key.Find),))
+        self.undo_action = self.corrections.stack.createUndoAction(self, tr("undo"))
+        self.undo_action.setShortcuts(QKeySequence.keyBindings(Key.Undo))
+        self.redo_action = self.corrections.stack.createRedoAction(self, tr("redo"))
+        self.redo_action.setShortcuts(QKeySequence.keyBindings(Key.Redo))
+        self.edit_action = self._action("edit_utterance", self.edit_current_utterance)
         self.settings_action = self._action("settings", self.edit_settings, ("Ctrl+,",))
         self.custom_words_action = self._action("custom_words", self.edit_custom_words)
         self.caption_action = self._action("caption_mode", self.set_caption_mode, ("F11",))
@@ -158,15 +182,15 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = bar.addMenu(tr("menu_edit"))
-        edit_menu.addActions([self.copy_action, self.copy_all_action])
+        edit_menu.addActions([self.undo_action, self.redo_action, self.edit_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.copy_action, self.copy_all_action, self.find_action])
         edit_menu.addSeparator()
         edit_menu.addAction(self.clear_action)
         self.model_menu = ModelMenu(self)
-        self.model_menu.set_current(self.dictation.model_ref)
-        self.model_menu.chosen.connect(self.choose_model)
-        self.model_menu.open_folder_requested.connect(self.open_checkpoint_folder)
-        self.model_menu.hub_id_requested.connect(self.enter_hub_id)
-        self.model_menu.info_requested.connect(self.show_model_info)
+        self.models = ModelActions(self, self.dictation, self.prompter, self.status, self.model_menu,
+                                   self.load_panel, self.show_notice, self.show_error)
+        self.models.ready.connect(self.on_models_ready)
         bar.addMenu(self.model_menu)
         self.input_menu = InputMenu(list_devices, self, self.settings.session.input_device)
         self.input_menu.chosen.connect(self.choose_input)
@@ -181,12 +205,7 @@ class MainWindow(QMainWindow):
         d = self.dictation
         d.pipeline_event.connect(self.on_dictation_event)
         d.running_changed.connect(self.on_dictation_running_changed)
-        d.model_loading.connect(self.on_dictation_model_loading)
-        d.model_ready.connect(self.on_dictation_model_ready)
-        d.model_failed.connect(self.on_dictation_model_failed)
-        d.model_progress.connect(self.show_notice)
         d.decoder_changed.connect(self.status.show_decoder)
-        d.loading_finished.connect(self.on_dictation_loading_finished)
         d.idle.connect(self.on_dictation_idle)
 
     # -- messages -----------------------------------------------------------------------
@@ -208,6 +227,8 @@ class MainWindow(QMainWindow):
         d = self.dictation
         if d.running:
             d.stop()
+        elif d.recognizer is None and d.loading:
+            self.show_notice(tr("model_still_loading", name=model_label(d.loading)))
         elif d.recognizer is None:
             self.show_error(tr("need_model"))
         elif d.start() and self.demo_name:
@@ -229,6 +250,49 @@ class MainWindow(QMainWindow):
         self._update_controls()
         if not running:
             self.meter.reset()
+            self.backlog_watch.reset()
+            self.keep_up.hide()
+
+    def show_behind(self, backlog_s: float) -> None:
+        """Recognition cannot keep up: say so plainly, with what would help."""
+        d = self.dictation
+        label = d.recognizer.device_label if d.recognizer is not None else ""
+        self.keep_up.show_behind(backlog_s, remedies(d.model_ref, label, self.settings.pipeline.partials))
+
+    @Slot(str)
+    def apply_remedy(self, key: str) -> None:
+        """A remedy chosen in the keep-up notice: "engine", "model" or "partials"."""
+        if key == "engine":
+            self.show_notice(tr("remedy_engine_done"))
+            self.update_settings(self.settings.with_options("recognizer", backend="onnx", dtype="int8"))
+        elif key == "model":
+            self.models.choose(SMALL_MODEL)
+        elif key == "partials":
+            self.update_settings(self.settings.with_options("pipeline", partials=False))
+            self.show_notice(tr("remedy_partials_done"))
+
+    @Slot(int)
+    def play_utterance(self, position: int) -> None:
+        """Play the kept audio of the utterance at ``position`` of the view (if audio is kept)."""
+        spool = self.dictation.session.spool
+        utterances = self.view.utterances
+        if spool is None or not 0 <= position < len(utterances):
+            return
+        spool.flush()
+        audio = read_span(spool.path, utterances[position].start_s, utterances[position].end_s)
+        try:
+            if audio.size:
+                self.player.play(audio)
+        except AudioError as e:
+            self.show_error(str(e))
+
+    @Slot()
+    def edit_current_utterance(self) -> None:
+        """Edit ▸ Correct Utterance: the one under the text cursor, else the last one."""
+        state = self.view.textCursor().block().userState()
+        count = len(self.view.utterances)
+        if count:
+            self.corrections.begin(state if 0 <= state < count else count - 1)
 
     @Slot(object)
     def on_dictation_event(self, event: PipelineEvent) -> None:
@@ -242,6 +306,8 @@ class MainWindow(QMainWindow):
             self.clock_label.setText(clock(event.time_s))
         elif isinstance(event, Stats):
             self.status.show_stats(event)
+            if self.backlog_watch.update(event):
+                self.show_behind(event.backlog_s)
         elif isinstance(event, Failure):
             self.show_failure(event)
         elif isinstance(event, Finished):
@@ -255,33 +321,12 @@ class MainWindow(QMainWindow):
         self.show_error(failure.message + (" " + tr(hint) if hint else ""))
 
     @Slot(str)
-    def on_dictation_model_loading(self, ref: str) -> None:
-        self.status.show_busy(True)
-        self.model_menu.set_busy(True)
-        self.show_notice(tr("loading_model", name=model_label(ref)))
-
-    @Slot(str, str)
-    def on_dictation_model_ready(self, ref: str, device_label: str) -> None:
-        self.status.show_model(ref, device_label)
-        self.model_menu.set_current(ref)
-        self.show_notice(tr("model_loaded", name=model_label(ref), device=device_label))
+    def on_models_ready(self, ref: str) -> None:
         if self.dictation.running:
             self.show_notice(tr("model_switch_next"))
         elif self.autostart:
             self.autostart = False
             self.toggle_recording()
-
-    @Slot(str, str)
-    def on_dictation_model_failed(self, ref: str, reason: str) -> None:
-        text = tr("model_failed", reason=reason)
-        if self.dictation.recognizer is not None:
-            text += " " + tr("model_kept", name=model_label(self.dictation.model_ref))
-        self.show_error(text)
-
-    @Slot()
-    def on_dictation_loading_finished(self) -> None:
-        self.status.show_busy(False)
-        self.model_menu.set_busy(False)
 
     @Slot()
     def on_dictation_idle(self) -> None:
@@ -289,31 +334,7 @@ class MainWindow(QMainWindow):
             self._end_close_progress()
             self.close()
 
-    # -- models and input ---------------------------------------------------------------
-
-    @Slot(str)
-    def choose_model(self, ref: str) -> None:
-        self.dictation.load_model(ref)
-
-    @Slot()
-    def open_checkpoint_folder(self) -> None:
-        folder = self.prompter.checkpoint_folder(self, models_dir())
-        if folder is not None:
-            self.choose_model(str(folder))
-
-    @Slot()
-    def enter_hub_id(self) -> None:
-        ref = self.prompter.hub_id(self)
-        if ref:
-            self.choose_model(ref)
-
-    @Slot()
-    def show_model_info(self) -> None:
-        info = find_info(self.dictation.model_ref)
-        lines = [info.ref, *card_lines(info)] if info.card else [info.ref, tr("no_card")]
-        if self.dictation.recognizer is not None:
-            lines.append(self.dictation.recognizer.device_label)
-        self.prompter.show_info(self, tr("info_title"), "\n".join(lines))
+    # -- input --------------------------------------------------------------------------
 
     @Slot(str)
     def choose_input(self, name: str) -> None:
@@ -342,8 +363,13 @@ class MainWindow(QMainWindow):
     def apply_settings(self, settings: AppSettings) -> None:
         window = settings.window
         font_pt = max(window.font_pt, CAPTION_FONT_PT) if window.caption_mode else window.font_pt
+        self.view.set_low_confidence(window.low_confidence)
         self.view.apply_style(font_pt, window.caption_mode)
         self.caption_action.setChecked(window.caption_mode)
+        if window.caption_mode and not self.isFullScreen():
+            self.showFullScreen()
+        elif not window.caption_mode and self.isFullScreen():
+            self.showNormal()
 
     @Slot()
     def edit_settings(self) -> None:
@@ -394,8 +420,11 @@ class MainWindow(QMainWindow):
         if self._closing:
             return
         self._closing = True
+        recording = self.dictation.running
         self.dictation.stop()
-        progress = QProgressDialog(tr("closing"), "Close now", 0, 0, self)
+        self.dictation.cancel_load()
+        progress = QProgressDialog(tr("closing" if recording else "closing_load"), tr("close_now"),
+                                   0, 0, self)
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(0)
         progress.canceled.connect(self._on_close_progress_canceled)

@@ -46,6 +46,9 @@ class WindowOptions:
                           cli=False, dialog="set_font")
     caption_mode: bool = option(False, "large, high-contrast text for reading from a distance", cli=False,
                                 dialog="set_caption")
+    low_confidence: float = option(0.3, "characters recognised with less confidence than this are "
+                                   "marked with a dotted underline; 0 turns the marks off",
+                                   minimum=0.0, maximum=1.0, cli=False, dialog="set_low_confidence")
     language: str = option("", "interface language; empty follows the system", choices=("", "ko", "en"),
                            choice_labels=("lang_auto", "한국어", "English"), cli=False, dialog="set_language")
 

@@ -1,36 +1,51 @@
 """The transcript view: committed finals, the live partial after them, uncertain characters.
 
-One paragraph per final. The partial lives in its own last paragraph in grey italics and
-is replaced in place; committed text before it is never rewritten, so nothing flickers.
-Characters whose confidence is below ``low_confidence`` get a wavy underline and a tooltip
-with their confidence and time span; other text shows its utterance's span on hover.
+One paragraph per final. The partial lives in its own last paragraph, in a lighter colour,
+and is replaced in place; committed text before it is never rewritten, so nothing flickers.
+Characters whose confidence is below ``low_confidence`` are marked (a dotted underline in a
+calm colour; 0 turns the marks off) and have a tooltip with their confidence and time span;
+other text shows its utterance's span on hover.
+
+The view follows new text unless the user has scrolled up; then a "new text" button appears
+at its bottom edge. Double-clicking an utterance (or F2) asks to edit it (``edit_requested``);
+a click on one asks to play its audio (``play_requested``).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtCore import QEvent, QPoint, QRect, Qt, Signal, Slot
 from PySide6.QtGui import (
     QColor,
     QFont,
     QHelpEvent,
+    QKeyEvent,
+    QMouseEvent,
+    QResizeEvent,
     QTextBlockFormat,
     QTextCharFormat,
     QTextCursor,
 )
-from PySide6.QtWidgets import QTextEdit, QToolTip, QWidget
+from PySide6.QtWidgets import QPushButton, QTextEdit, QToolTip, QWidget
 
 from livekr.gui.i18n import tr
+from livekr.gui.qtcompat import emit
 from livekr.transcript import CharSpan, Utterance
 
-LOW_CONFIDENCE = 0.5
-"""Characters below this confidence are marked."""
+LOW_CONFIDENCE = 0.3
+"""Characters below this confidence are marked (the settings can change it, or turn it off)."""
+CAPTION_UTTERANCES = 2
+"""Caption mode shows only this many of the latest finals (and the partial)."""
+NOT_AN_UTTERANCE = -1
+"""The user state of paragraphs that are not a final (the partial)."""
+FOLLOW_SLACK_PX = 4
+"""Within this many pixels of the bottom, the view counts as following new text."""
 FONT_FAMILIES = ["Noto Sans CJK KR", "Noto Sans KR", "NanumGothic", "NanumBarunGothic",
                  "Malgun Gothic", "Apple SD Gothic Neo", "sans-serif"]
 
 PALETTES = {
     # mode: (background, text, partial, low-confidence)
-    "normal": ("#ffffff", "#1d1d1f", "#8a8a8e", "#c0392b"),
-    "caption": ("#000000", "#ffffff", "#b8b8b8", "#ffd60a"),
+    "normal": ("#ffffff", "#1d1d1f", "#2f6fb5", "#b07d2b"),
+    "caption": ("#000000", "#ffffff", "#9cc7ff", "#ffd60a"),
 }
 
 
@@ -44,6 +59,11 @@ def clock(seconds: float) -> str:
 class TranscriptView(QTextEdit):
     """Read-only rich text view of the transcript; fed from the GUI thread."""
 
+    edit_requested = Signal(int)
+    """The user asked to correct the utterance at this position of ``utterances``."""
+    play_requested = Signal(int)
+    """The user clicked the utterance at this position of ``utterances``."""
+
     def __init__(self, parent: QWidget | None = None,
                  low_confidence: float = LOW_CONFIDENCE) -> None:
         super().__init__(parent)
@@ -53,17 +73,35 @@ class TranscriptView(QTextEdit):
         flags = Qt.TextInteractionFlag
         self.setTextInteractionFlags(flags.TextSelectableByMouse | flags.TextSelectableByKeyboard)
         self._utterances: list[Utterance] = []
+        self._first_shown = 0
+        """Position in ``_utterances`` of the first final in the document (caption mode)."""
         self._partial_start: int | None = None
         """Document position where the partial paragraph begins (None: no partial)."""
         self._partial = ""
         self._mode = "normal"
         self._font_pt = 16
+        self.following = True
+        """Whether new text scrolls into view (False once the user scrolls up)."""
+        self._scrolling = False
+        self.new_text_button = QPushButton(tr("new_text"), self)
+        self.new_text_button.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.new_text_button.setStyleSheet(
+            "QPushButton { background: #2f6fb5; color: white; border-radius: 12px; padding: 4px 14px; }")
+        self.new_text_button.clicked.connect(self.on_new_text_button_clicked)
+        self.new_text_button.hide()
+        bar = self.verticalScrollBar()
+        bar.valueChanged.connect(self._on_scrolled)
+        bar.rangeChanged.connect(self._on_range_changed)
         self.apply_style(16, caption=False)
+
+    @property
+    def utterances(self) -> list[Utterance]:
+        return list(self._utterances)
 
     # -- appearance -------------------------------------------------------------------
 
     def apply_style(self, font_pt: int, caption: bool) -> None:
-        """Font size and colours (caption mode: large white text on black)."""
+        """Font size and colours (caption mode: large white text on black, latest lines only)."""
         self._mode = "caption" if caption else "normal"
         self._font_pt = font_pt
         background, text, _, _ = PALETTES[self._mode]
@@ -79,6 +117,12 @@ class TranscriptView(QTextEdit):
         )
         self.set_utterances(self._utterances)
 
+    def set_low_confidence(self, threshold: float) -> None:
+        """Mark characters below ``threshold`` (0: no marks)."""
+        if threshold != self.low_confidence:
+            self.low_confidence = threshold
+            self.set_utterances(self._utterances)
+
     def _paragraph_format(self) -> QTextBlockFormat:
         """Finals are paragraphs with some air between them."""
         fmt = QTextBlockFormat()
@@ -91,10 +135,9 @@ class TranscriptView(QTextEdit):
         fmt = QTextCharFormat()
         if kind == "partial":
             fmt.setForeground(QColor(partial))
-            fmt.setFontItalic(True)
         elif kind == "low":
-            fmt.setForeground(QColor(low))
-            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+            fmt.setForeground(QColor(text))
+            fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
             fmt.setUnderlineColor(QColor(low))
         else:
             fmt.setForeground(QColor(text))
@@ -104,38 +147,43 @@ class TranscriptView(QTextEdit):
 
     def committed_text(self) -> str:
         """The finals as shown, one line each."""
-        return "\n".join(u.text for u in self._utterances)
+        return "\n".join(u.text for u in self._utterances[self._first_shown:])
 
     def partial_text(self) -> str:
         return self._partial
 
     def set_utterances(self, utterances: list[Utterance]) -> None:
-        """Show exactly these finals (recovery, clear, restyle); the partial is dropped."""
+        """Show exactly these finals (recovery, clear, edits, restyle); the partial is kept."""
         partial = self._partial
         self._utterances = []
         self.document().clear()
         self._partial_start = None
         self._partial = ""
-        for u in utterances:
+        shown = CAPTION_UTTERANCES if self._mode == "caption" else len(utterances)
+        self._first_shown = max(0, len(utterances) - shown)
+        self._utterances = list(utterances[:self._first_shown])
+        for u in utterances[self._first_shown:]:
             self.add_final(u)
         if partial:
             self.show_partial(partial)
 
     def add_final(self, utterance: Utterance) -> None:
         """Commit an utterance: the partial paragraph (if any) becomes this final's text."""
-        follow = self._at_bottom()
+        if self._mode == "caption" and len(self._utterances) - self._first_shown >= CAPTION_UTTERANCES:
+            self.set_utterances([*self._utterances, utterance])
+            return
         cursor = QTextCursor(self.document())
         cursor.beginEditBlock()
         self._remove_partial(cursor)
         cursor.movePosition(QTextCursor.MoveOperation.End)
-        if self._utterances:
+        if len(self._utterances) > self._first_shown:
             cursor.insertBlock()
         cursor.setBlockFormat(self._paragraph_format())
+        cursor.block().setUserState(len(self._utterances))
         self._insert_utterance(cursor, utterance)
         cursor.endEditBlock()
         self._utterances.append(utterance)
-        if follow:
-            self._scroll_to_end()
+        self._after_new_text()
 
     def _insert_utterance(self, cursor: QTextCursor, utterance: Utterance) -> None:
         spans = iter(utterance.chars if _aligned(utterance) else ())
@@ -160,21 +208,21 @@ class TranscriptView(QTextEdit):
         """Replace the provisional text after the finals (empty text removes it)."""
         if text == self._partial:
             return
-        follow = self._at_bottom()
         cursor = QTextCursor(self.document())
         cursor.beginEditBlock()
         self._remove_partial(cursor)
         if text:
             cursor.movePosition(QTextCursor.MoveOperation.End)
-            if self._utterances:
+            if len(self._utterances) > self._first_shown:
                 cursor.insertBlock()
             cursor.setBlockFormat(self._paragraph_format())
+            cursor.block().setUserState(NOT_AN_UTTERANCE)
             self._partial_start = cursor.position()
             cursor.insertText(text, self._format("partial"))
         cursor.endEditBlock()
         self._partial = text
-        if follow:
-            self._scroll_to_end()
+        if text:
+            self._after_new_text()
 
     def clear_partial(self) -> None:
         self.show_partial("")
@@ -183,7 +231,7 @@ class TranscriptView(QTextEdit):
         if self._partial_start is None:
             return
         start = self._partial_start
-        if self._utterances:
+        if len(self._utterances) > self._first_shown:
             start -= 1  # the paragraph break before the partial
         cursor.setPosition(start)
         cursor.movePosition(QTextCursor.MoveOperation.End, QTextCursor.MoveMode.KeepAnchor)
@@ -192,15 +240,100 @@ class TranscriptView(QTextEdit):
         self._partial_start = None
         self._partial = ""
 
-    # -- scrolling and tooltips -----------------------------------------------------------
+    def utterance_at(self, pos: QPoint) -> int | None:
+        """The position in ``utterances`` of the final under viewport position ``pos``."""
+        cursor = self.cursorForPosition(pos)
+        rect = self.cursorRect(cursor)
+        if abs(rect.center().y() - pos.y()) > rect.height():
+            return None
+        state = cursor.block().userState()
+        return state if 0 <= state < len(self._utterances) else None
 
-    def _at_bottom(self) -> bool:
-        bar = self.verticalScrollBar()
-        return bar.value() >= bar.maximum() - 4
+    def paragraph_rect(self, position: int) -> QRect:
+        """The viewport rectangle of the paragraph of the utterance at ``position``."""
+        block = self.document().begin()
+        while block.isValid() and block.userState() != position:
+            block = block.next()
+        if not block.isValid():
+            return QRect()
+        rect = self.document().documentLayout().blockBoundingRect(block).toRect()
+        return rect.translated(-self.horizontalScrollBar().value(), -self.verticalScrollBar().value())
 
-    def _scroll_to_end(self) -> None:
+    # -- following new text ---------------------------------------------------------------
+
+    def _after_new_text(self) -> None:
+        if self.following:
+            self.scroll_to_end()
+        else:
+            self.new_text_button.show()
+            self._place_new_text_button()
+
+    def scroll_to_end(self) -> None:
+        """Show the latest text and follow new text again."""
+        self.following = True
+        self.new_text_button.hide()
         bar = self.verticalScrollBar()
+        self._scrolling = True
         bar.setValue(bar.maximum())
+        self._scrolling = False
+
+    @Slot(int)
+    def _on_scrolled(self, value: int) -> None:
+        if self._scrolling:
+            return
+        bar = self.verticalScrollBar()
+        self.following = value >= bar.maximum() - FOLLOW_SLACK_PX
+        if self.following:
+            self.new_text_button.hide()
+
+    @Slot(int, int)
+    def _on_range_changed(self, _minimum: int, _maximum: int) -> None:
+        """The document or the viewport changed size (new text, a banner above, a resize):
+        a view that follows stays at the end."""
+        if self.following:
+            self.scroll_to_end()
+
+    @Slot()
+    def on_new_text_button_clicked(self) -> None:
+        self.scroll_to_end()
+
+    def _place_new_text_button(self) -> None:
+        button = self.new_text_button
+        button.adjustSize()
+        area = self.viewport().geometry()
+        button.move(area.center().x() - button.width() // 2, area.bottom() - button.height() - 8)
+        button.raise_()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.new_text_button.isVisible():
+            self._place_new_text_button()
+
+    # -- mouse and keys -------------------------------------------------------------------
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        position = self.utterance_at(event.position().toPoint())
+        if position is not None and event.button() == Qt.MouseButton.LeftButton:
+            emit(self.edit_requested, position)
+            return
+        super().mouseDoubleClickEvent(event)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton and not self.textCursor().hasSelection():
+            position = self.utterance_at(event.position().toPoint())
+            if position is not None:
+                emit(self.play_requested, position)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() == Qt.Key.Key_F2:
+            state = self.textCursor().block().userState()
+            if 0 <= state < len(self._utterances):
+                emit(self.edit_requested, state)
+                return
+        super().keyPressEvent(event)
+
+    # -- tooltips -------------------------------------------------------------------------
 
     def tooltip_at(self, pos: QPoint) -> str:
         """The tooltip of the character under viewport position ``pos`` (empty if none)."""
