@@ -149,10 +149,11 @@ JSON = {
         {"index": 0, "start_s": 1.2, "end_s": 3.4567, "text": "안녕", "confidence": 0.7, "chars": [
             {"char": "안", "start_s": 0.0, "end_s": 0.12, "confidence": 0.91},
             {"char": "녕", "start_s": 0.12, "end_s": 0.3, "confidence": 0.5},
-        ]},
-        {"index": 1, "start_s": 4.0, "end_s": 5.0, "text": "   ", "confidence": 0.0, "chars": []},
+        ], "edited": False},
+        {"index": 1, "start_s": 4.0, "end_s": 5.0, "text": "   ", "confidence": 0.0, "chars": [],
+         "edited": False},
         {"index": 2, "start_s": 3723.0004, "end_s": 3725.9996, "text": "한 시간 뒤", "confidence": 0.8,
-         "chars": []},
+         "chars": [], "edited": False},
     ],
 }
 
