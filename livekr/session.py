@@ -21,6 +21,7 @@ from pathlib import Path
 
 from livekr.audio import AudioSource
 from livekr.config import SAMPLE_RATE, SessionOptions
+from livekr.corrections import CorrectionsReport, export_corrections
 from livekr.events import Failure, FailureKind, Final, Finished, LevelChanged, Partial, PipelineEvent
 from livekr.export import save
 from livekr.journal import Journal
@@ -267,6 +268,18 @@ class TranscriptSession:
         if spool is None or not spool.samples:
             return None
         return spool.export_flac(target)
+
+    def export_corrections(self, target_dir: Path, only_edited: bool = False) -> CorrectionsReport | None:
+        """Every utterance with text (or only the edited ones) as a clip of the kept audio in
+        ``target_dir/clips/``, listed with its text in ``target_dir/manifest.jsonl`` for
+        ``livekr-train --train_data``; None when no audio is kept. Raises ``OSError``."""
+        with self._lock:
+            spool = self.spool
+            utterances = list(self.utterances)
+        if spool is None or not spool.samples:
+            return None
+        spool.flush()
+        return export_corrections(utterances, spool.path, target_dir, only_edited)
 
     def clear(self) -> None:
         """Forget the text so far (the caller has confirmed). Its journal, with its kept
