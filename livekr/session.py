@@ -3,7 +3,8 @@
 ``TranscriptSession`` owns the utterances on one timeline, the autosave journal, the kept
 audio and the export. It is the pipeline's event sink: ``handle(event)`` stores what must be
 kept and returns the events a display should show (finals placed on the timeline, journal
-failures added). Qt-free.
+failures added). The user's corrections go through ``edit`` (journaled like finals) and out
+as training data through ``export_corrections``. Qt-free.
 
 Each run (a Record/Stop in the window, a file, a ``listen``) restarts stream time at zero;
 its finals are shifted to follow the runs before, so the transcript is one continuous
