@@ -1,4 +1,7 @@
-"""Transcripts as text: TXT, SRT, VTT and JSON, reading JSON back, and saving by extension."""
+"""Transcripts as text: TXT, SRT, VTT and JSON, reading JSON back, and saving by extension.
+
+SRT and VTT cut each utterance into short cues (``livekr.subtitles``); TXT keeps one line per
+utterance; JSON keeps everything, edits included, as readable UTF-8."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 from livekr.fileio import write_atomic
+from livekr.subtitles import DEFAULT_CUES, CueOptions, cues
 from livekr.transcript import Transcript, Utterance
 
 Format = Literal["txt", "srt", "vtt", "json"]
@@ -34,21 +38,21 @@ def to_txt(transcript: Transcript) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def to_srt(transcript: Transcript) -> str:
-    """SubRip: numbered cues, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``."""
-    cues = []
-    for n, u in enumerate(_spoken(transcript.utterances), start=1):
-        span = f"{_timestamp(u.start_s, ',')} --> {_timestamp(u.end_s, ',')}"
-        cues.append(f"{n}\n{span}\n{u.text}\n")
-    return "\n".join(cues)
+def to_srt(transcript: Transcript, options: CueOptions = DEFAULT_CUES) -> str:
+    """SubRip: numbered cues of at most two short lines, ``HH:MM:SS,mmm --> HH:MM:SS,mmm``."""
+    out = []
+    for n, cue in enumerate(cues(_spoken(transcript.utterances), options), start=1):
+        span = f"{_timestamp(cue.start_s, ',')} --> {_timestamp(cue.end_s, ',')}"
+        out.append(f"{n}\n{span}\n{cue.text}\n")
+    return "\n".join(out)
 
 
-def to_vtt(transcript: Transcript) -> str:
-    """WebVTT: a ``WEBVTT`` header and cues ``HH:MM:SS.mmm --> HH:MM:SS.mmm``."""
-    cues = ["WEBVTT\n"]
-    for u in _spoken(transcript.utterances):
-        cues.append(f"{_timestamp(u.start_s, '.')} --> {_timestamp(u.end_s, '.')}\n{u.text}\n")
-    return "\n".join(cues)
+def to_vtt(transcript: Transcript, options: CueOptions = DEFAULT_CUES) -> str:
+    """WebVTT: a ``WEBVTT`` header and cues ``HH:MM:SS.mmm --> HH:MM:SS.mmm`` (as ``to_srt``)."""
+    out = ["WEBVTT\n"]
+    for cue in cues(_spoken(transcript.utterances), options):
+        out.append(f"{_timestamp(cue.start_s, '.')} --> {_timestamp(cue.end_s, '.')}\n{cue.text}\n")
+    return "\n".join(out)
 
 
 def to_json(transcript: Transcript) -> str:
@@ -58,7 +62,7 @@ def to_json(transcript: Transcript) -> str:
         "model": transcript.model,
         "utterances": [u.to_dict() for u in transcript.utterances],
     }
-    return json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 class TranscriptFormatError(ValueError):

@@ -1,7 +1,8 @@
 """Autosave journal: every final utterance is on disk the moment it is shown.
 
 A journal is an append-only JSON-lines file: a header line, then one ``Utterance.to_dict()``
-per line, each written whole and fsynced before ``append`` returns. Rules that keep committed
+or one edit of an utterance's text per line, each written whole and fsynced before
+``append`` (``append_edit``) returns; reading applies edits in order. Rules that keep committed
 text from being lost:
 
 - A failed write (disk full part-way) is cut back to the last whole record and the records
@@ -50,6 +51,7 @@ from livekr.journal_format import (
     PREFIX,
     SUFFIX,
     JournalError,
+    edit_record,
     encode_record,
     parse_journal,
     spool_path,
@@ -81,7 +83,7 @@ def _write_all(write: Writer, fd: int, data: bytes) -> None:
 
 
 def read_journal(path: Path) -> Transcript:
-    """The utterances in a journal file (any lock is ignored; for reading only).
+    """The utterances in a journal file, edits applied (any lock is ignored; for reading only).
 
     Raises ``JournalError`` (see ``parse_journal``) and ``OSError``."""
     return parse_journal(path.read_bytes(), path.name).transcript
@@ -176,7 +178,8 @@ class Journal:
 
     @property
     def pending(self) -> int:
-        """Utterances given to ``append`` that are not on disk yet (a write failed)."""
+        """Records (utterances, edits) given to ``append`` or ``append_edit`` that are not on
+        disk yet (a write failed)."""
         return len(self._pending)
 
     def append(self, utterance: Utterance) -> None:
@@ -189,6 +192,14 @@ class Journal:
         if self._fd is None:
             raise ValueError(f"journal {self.path} is closed")
         self._pending.append(encode_record(utterance.to_dict()))
+        self._commit()
+
+    def append_edit(self, index: int, text: str) -> None:
+        """Record that the user replaced the text of utterance ``index`` (already appended)
+        with ``text``; written and kept pending on failure exactly as ``append``."""
+        if self._fd is None:
+            raise ValueError(f"journal {self.path} is closed")
+        self._pending.append(encode_record(edit_record(index, text)))
         self._commit()
 
     def flush(self) -> None:

@@ -1,5 +1,7 @@
-"""The journal file format and naming: a header line, then one ``Utterance.to_dict()`` per
-line, in ``session-….jsonl``; the session's kept audio beside it in ``session-….pcm``.
+"""The journal file format and naming: a header line, then one record per line, in
+``session-….jsonl``; the session's kept audio beside it in ``session-….pcm``. A record is an
+utterance (``Utterance.to_dict()``) or, from version 3, an edit of one
+(``{"edit": index, "text": …}``, see ``edit_record``); reading applies them in file order.
 
 Reading keeps every whole record and skips what a crash or a failed write tore: a torn last
 line, a garbled line in the middle, a record glued to a torn one (as version 1 wrote after a
@@ -20,9 +22,14 @@ from livekr.transcript import Transcript, Utterance
 
 log = logging.getLogger(__name__)
 
-JOURNAL_VERSION = 2
+JOURNAL_VERSION = 3
 """1: the first format. 2: the same lines; the file is locked while open (not found by pid).
-Both are read; a newer version is left alone."""
+3: edit records too (a version-2 reader would skip them and recover the text as recognised,
+so it must refuse the file instead). All three are read; a newer version is left alone. An
+adopted older journal keeps its header: only a livekr downgraded after the recovery would skip
+its edits (with a warning)."""
+EDIT_KEY = "edit"
+"""The key that makes a record an edit: ``{"edit": utterance index, "text": new text}``."""
 PREFIX = "session-"
 SUFFIX = ".jsonl"
 SPOOL_SUFFIX = ".pcm"
@@ -50,6 +57,12 @@ def encode_record(record: dict[str, Any]) -> bytes:
     return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def edit_record(index: int, text: str) -> dict[str, Any]:
+    """The record of the user replacing the text of utterance ``index`` (empty: removed from
+    the exports, kept in the transcript)."""
+    return {EDIT_KEY: index, "text": text}
+
+
 def decode_record(line: bytes) -> dict[str, Any] | None:
     """The JSON object on ``line``, or None when it is not one (torn, garbled, not UTF-8)."""
     try:
@@ -64,7 +77,7 @@ def _salvage(line: bytes) -> dict[str, Any] | None:
     start = line.find(b'{"', 1)
     while start > 0:
         record = decode_record(line[start:])
-        if record is not None and "index" in record:
+        if record is not None and ("index" in record or EDIT_KEY in record):
             return record
         start = line.find(b'{"', start + 1)
     return None
@@ -81,7 +94,8 @@ class JournalContent:
     newline_due: bool
     """The last record is whole but its newline is missing (a write cut just before it)."""
     skipped_lines: int
-    """Lines that could not be read as utterances (torn, garbled, unknown)."""
+    """Lines that could not be read as utterances or applied as edits (torn, garbled,
+    unknown, an edit of an utterance it does not hold)."""
 
 
 def parse_journal(data: bytes, name: str) -> JournalContent:
@@ -122,9 +136,29 @@ def parse_journal(data: bytes, name: str) -> JournalContent:
         if record == previous:  # written again after a failed write that had reached the disk
             continue
         previous = record
+        if not _apply(transcript, record, f"{name}:{number}"):
+            skipped += 1
+    return JournalContent(header, transcript, good_end, newline_due, skipped)
+
+
+def _apply(transcript: Transcript, record: dict[str, Any], where: str) -> bool:
+    """Add the utterance or apply the edit ``record`` holds; False (logged) when it is neither,
+    or edits an utterance the journal does not hold."""
+    if EDIT_KEY not in record:
         try:
             transcript.add(Utterance.from_dict(record))
         except (KeyError, TypeError, ValueError) as e:
-            log.warning("%s:%d: skipping a line that is not an utterance (%s)", name, number, e)
-            skipped += 1
-    return JournalContent(header, transcript, good_end, newline_due, skipped)
+            log.warning("%s: skipping a line that is not an utterance (%s)", where, e)
+            return False
+        return True
+    index, text = record[EDIT_KEY], record.get("text")
+    if isinstance(index, bool) or not isinstance(index, int) or not isinstance(text, str):
+        log.warning("%s: skipping a malformed edit (%r)", where, record)
+        return False
+    try:
+        transcript.edit(index, text)
+    except KeyError:
+        log.warning("%s: skipping an edit of utterance %d, which the journal does not hold",
+                    where, index)
+        return False
+    return True

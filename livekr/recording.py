@@ -68,10 +68,15 @@ class AudioSpool:
             self.samples = 0
         return dropped
 
+    def flush(self) -> None:
+        """Put what was written so far into the file, for readers of ``path`` (any thread)."""
+        with self._lock:
+            if not self._file.closed:
+                self._file.flush()
+
     def export_flac(self, target: Path) -> Path:
         """Write everything spooled so far to ``target`` as FLAC (atomically); returns it."""
-        with self._lock:
-            self._file.flush()
+        self.flush()
         tmp = target.with_name(f".{target.name}.tmp")
         raw = np.memmap(self.path, dtype="<i2", mode="r") if self.samples else np.zeros(0, "<i2")
         try:

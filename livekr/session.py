@@ -3,7 +3,8 @@
 ``TranscriptSession`` owns the utterances on one timeline, the autosave journal, the kept
 audio and the export. It is the pipeline's event sink: ``handle(event)`` stores what must be
 kept and returns the events a display should show (finals placed on the timeline, journal
-failures added). Qt-free.
+failures added). The user's corrections go through ``edit`` (journaled like finals) and out
+as training data through ``export_corrections``. Qt-free.
 
 Each run (a Record/Stop in the window, a file, a ``listen``) restarts stream time at zero;
 its finals are shifted to follow the runs before, so the transcript is one continuous
@@ -16,11 +17,12 @@ import logging
 import os
 import tempfile
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from livekr.audio import AudioSource
 from livekr.config import SAMPLE_RATE, SessionOptions
+from livekr.corrections import CorrectionsReport, export_corrections
 from livekr.events import Failure, FailureKind, Final, Finished, LevelChanged, Partial, PipelineEvent
 from livekr.export import save
 from livekr.journal import Journal
@@ -28,6 +30,17 @@ from livekr.recording import AudioSpool, RecordingSource
 from livekr.transcript import Transcript, Utterance
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class EditResult:
+    """What ``TranscriptSession.edit`` did."""
+
+    utterance: Utterance
+    """The utterance as it is now (unchanged when the text was the same)."""
+    failure: Failure | None
+    """The journal could not record the edit (it is kept in memory and retried at the next
+    write); also in ``failures``. None when it is on disk or there is no journal."""
 
 
 class TranscriptSession:
@@ -173,6 +186,43 @@ class TranscriptSession:
                            FailureKind.JOURNAL)
         return None
 
+    # -- edits ---------------------------------------------------------------------------
+
+    def edit(self, index: int, text: str) -> EditResult:
+        """Replace the text of the utterance numbered ``index`` with the user's ``text`` and
+        journal the edit (any thread, like ``handle``; also during a run).
+
+        The utterance keeps its times and is marked ``edited``; its per-character spans are
+        dropped. An empty text keeps it in the transcript, out of every export. Saves, the
+        journal's recovery and ``export_corrections`` all see the edited text. Raises
+        ``KeyError`` when the transcript holds no utterance ``index``.
+        """
+        with self._lock:
+            position = self.transcript.position(index)
+            previous = self.utterances[position]
+            edited = self.transcript.edit(index, text)
+            if edited is previous:
+                return EditResult(edited, None)
+            self.dirty = True
+            problem = self._journal_edit(index, text, handed=position < self._journaled)
+            if problem is not None:
+                self.failures.append(problem)
+            return EditResult(edited, problem)
+
+    def _journal_edit(self, index: int, text: str, handed: bool) -> Failure | None:
+        """Write the edit of an utterance the journal already has (``handed``); one it has
+        not had yet goes to it edited, with the rest, by ``_catch_up_journal``."""
+        if not self._journaling:
+            return None
+        if handed and self._journal is not None:
+            try:
+                self._journal.append_edit(index, text)
+            except OSError as e:
+                log.warning("cannot write an edit to the autosave journal: %s", e)
+                return Failure(f"autosave journal: {e}; the edit is kept in memory, save it soon",
+                               FailureKind.JOURNAL)
+        return self._catch_up_journal()
+
     # -- the transcript as a file --------------------------------------------------------
 
     def adopt(self, journal: Journal) -> None:
@@ -219,6 +269,18 @@ class TranscriptSession:
         if spool is None or not spool.samples:
             return None
         return spool.export_flac(target)
+
+    def export_corrections(self, target_dir: Path, only_edited: bool = False) -> CorrectionsReport | None:
+        """Every utterance with text (or only the edited ones) as a clip of the kept audio in
+        ``target_dir/clips/``, listed with its text in ``target_dir/manifest.jsonl`` for
+        ``livekr-train --train_data``; None when no audio is kept. Raises ``OSError``."""
+        with self._lock:
+            spool = self.spool
+            utterances = list(self.utterances)
+        if spool is None or not spool.samples:
+            return None
+        spool.flush()
+        return export_corrections(utterances, spool.path, target_dir, only_edited)
 
     def clear(self) -> None:
         """Forget the text so far (the caller has confirmed). Its journal, with its kept

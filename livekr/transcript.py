@@ -5,7 +5,7 @@ The data types only; writing them as TXT, SRT, VTT or JSON is ``livekr.export``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 
@@ -31,10 +31,20 @@ class Utterance:
     end_s: float
     text: str
     confidence: float
+    """The model's, for the text it recognised (kept when the text is edited)."""
     chars: tuple[CharSpan, ...] = field(default=())
+    """The recognised characters with their times (one per non-space character of the text
+    as recognised); empty once the text is edited."""
+    edited: bool = False
+    """The text is the user's correction, not the model's."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    def with_text(self, text: str) -> Utterance:
+        """This utterance with the user's ``text`` (times kept; the recognised characters'
+        spans no longer match it, so they are dropped)."""
+        return replace(self, text=text, chars=(), edited=True)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Utterance:
@@ -46,6 +56,7 @@ class Utterance:
             text=str(data["text"]),
             confidence=float(data.get("confidence", 1.0)),
             chars=chars,
+            edited=bool(data.get("edited", False)),
         )
 
 
@@ -59,6 +70,22 @@ class Transcript:
 
     def add(self, utterance: Utterance) -> None:
         self.utterances.append(utterance)
+
+    def position(self, index: int) -> int:
+        """Where the utterance numbered ``index`` is in ``utterances``; raises ``KeyError``."""
+        for position in range(len(self.utterances) - 1, -1, -1):  # recent ones are looked up most
+            if self.utterances[position].index == index:
+                return position
+        raise KeyError(f"no utterance {index} in the transcript")
+
+    def edit(self, index: int, text: str) -> Utterance:
+        """Replace the text of the utterance numbered ``index`` (``Utterance.with_text``; an
+        empty text keeps it, out of every export) and return it as it is now. Text equal to
+        the current one changes nothing. Raises ``KeyError`` for an index it does not hold."""
+        position = self.position(index)
+        if self.utterances[position].text != text:
+            self.utterances[position] = self.utterances[position].with_text(text)
+        return self.utterances[position]
 
     @property
     def text(self) -> str:

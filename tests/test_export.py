@@ -149,10 +149,11 @@ JSON = {
         {"index": 0, "start_s": 1.2, "end_s": 3.4567, "text": "안녕", "confidence": 0.7, "chars": [
             {"char": "안", "start_s": 0.0, "end_s": 0.12, "confidence": 0.91},
             {"char": "녕", "start_s": 0.12, "end_s": 0.3, "confidence": 0.5},
-        ]},
-        {"index": 1, "start_s": 4.0, "end_s": 5.0, "text": "   ", "confidence": 0.0, "chars": []},
+        ], "edited": False},
+        {"index": 1, "start_s": 4.0, "end_s": 5.0, "text": "   ", "confidence": 0.0, "chars": [],
+         "edited": False},
         {"index": 2, "start_s": 3723.0004, "end_s": 3725.9996, "text": "한 시간 뒤", "confidence": 0.8,
-         "chars": []},
+         "chars": [], "edited": False},
     ],
 }
 
@@ -211,3 +212,14 @@ def test_save_failure_keeps_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.undo()
     assert path.read_text(encoding="utf-8") == OLD
     assert [p.name for p in tmp_path.iterdir()] == ["t.srt"]  # no temporary file left
+
+
+def test_json_is_readable_and_files_of_earlier_releases_still_read() -> None:
+    text = to_json(make_transcript())
+    assert '\n  "utterances": [\n    {\n      "index": 0,' in text and '"text": "한 시간 뒤"' in text
+    earlier = (  # as livekr wrote it before edits: one-space indent, no "edited"
+        '{\n "version": 1,\n "model": "m",\n "utterances": [\n  {\n   "index": 0,\n   "start_s": 1.2,\n'
+        '   "end_s": 3.4,\n   "text": "안녕",\n   "confidence": 0.7,\n   "chars": []\n  }\n ]\n}\n'
+    )
+    assert from_json(earlier) == Transcript([Utterance(0, 1.2, 3.4, "안녕", 0.7)], model="m")
+    assert not from_json(earlier).utterances[0].edited

@@ -38,3 +38,22 @@ def test_transcript_text_skips_empty_utterances() -> None:
     t.add(Utterance(2, 2.0, 3.0, "둘", 1.0))
     assert t.text == "하나\n둘"
     assert [u.index for u in t.utterances] == [0, 1, 2]
+
+
+def test_an_edited_utterance_keeps_its_times_and_drops_its_character_spans() -> None:
+    u = Utterance(2, 1.0, 2.5, "안년", 0.6, (CharSpan("안", 0.0, 0.1, 0.9), CharSpan("년", 0.1, 0.3, 0.3)))
+    edited = u.with_text("안녕")
+    assert edited == Utterance(2, 1.0, 2.5, "안녕", 0.6, (), edited=True)
+    assert Utterance.from_dict(edited.to_dict()) == edited
+    assert Utterance.from_dict({"index": 0, "start_s": 0, "end_s": 1, "text": "가"}).edited is False
+
+
+def test_transcript_edit_by_index() -> None:
+    t = Transcript([Utterance(5, 0.0, 1.0, "하나", 0.9), Utterance(6, 1.0, 2.0, "둘", 0.9)])
+    assert t.edit(5, "") == Utterance(5, 0.0, 1.0, "", 0.9, (), edited=True)
+    assert t.text == "둘"  # an emptied utterance stays, out of the text
+    same = t.utterances[1]
+    assert t.edit(6, "둘") is same  # the same text changes nothing
+    with pytest.raises(KeyError, match="no utterance 7"):
+        t.edit(7, "셋")
+    assert t.position(6) == 1
