@@ -142,7 +142,8 @@ def test_find_highlights_every_match_and_steps_through_them(qtbot, make_window) 
 
 
 def test_corrections_are_saved_journaled_and_undone(qtbot, make_window, speech, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    window = make_window([ArraySource(speech(2))], ScriptedRecognizer(["안녕 하세요", "날씨 좋다"]))
+    window = make_window([ArraySource(speech(2))], ScriptedRecognizer(["안녕 하세요", "날씨 좋다"]),
+                         settings=app_settings(partials=False))
     run_session(qtbot, window)
     assert window.view.committed_text() == "안녕 하세요\n날씨 좋다"
     window.corrections.begin(0)
@@ -180,7 +181,7 @@ def test_clicking_an_utterance_plays_its_kept_audio(qtbot, make_window, speech) 
     audio = speech(2)
     player = FakePlayer()
     window = make_window([ArraySource(audio)], ScriptedRecognizer(["하나", "둘"]), player=player,
-                         session_override={"keep_audio": True})
+                         settings=app_settings(partials=False, keep_audio=True))
     run_session(qtbot, window)
     second = window.view.utterances[1]
     window.view.play_requested.emit(1)
@@ -239,3 +240,30 @@ def test_the_notice_explains_the_delay_and_a_remedy_applies_in_one_click(qtbot, 
     with qtbot.waitSignal(window.dictation.model_ready, timeout=SESSION_TIMEOUT_MS):
         window.apply_remedy("engine")
     assert loads[0][0] == SMALL_MODEL and loads[1][1:] == ("onnx", "int8")
+
+
+def test_export_corrections_writes_a_manifest_the_trainer_reads(qtbot, make_window, speech, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from trainer.data import read_manifest
+
+    prompter = ScriptedPrompter()
+    prompter.corrections = tmp_path / "mine"
+    window = make_window([ArraySource(speech(2))], ScriptedRecognizer(["안녕 하세요", "날씨 좋다"]),
+                         prompter=prompter, settings=app_settings(partials=False, keep_audio=True))
+    run_session(qtbot, window)
+    window.corrections.begin(0)
+    window.corrections.editor.setText("안녕하세요")
+    qtbot.keyClick(window.corrections.editor, Qt.Key.Key_Return)
+    window.corrections_action.trigger()
+    examples, _ = read_manifest(tmp_path / "mine" / "manifest.jsonl", 0.1, 30.0)
+    assert [e.text for e in examples] == ["안녕하세요", "날씨 좋다"]
+
+
+def test_export_corrections_without_kept_audio_says_how_to_get_it(qtbot, make_window, speech, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    prompter = ScriptedPrompter()
+    prompter.corrections = tmp_path / "mine"
+    window = make_window([ArraySource(speech(1))], ScriptedRecognizer(["하나"]), prompter=prompter,
+                         settings=app_settings(partials=False))
+    run_session(qtbot, window)
+    window.corrections_action.trigger()
+    assert window.message_bar.text() == tr("corrections_no_audio")
+    assert not (tmp_path / "mine").exists()

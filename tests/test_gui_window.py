@@ -75,6 +75,10 @@ class ScriptedPrompter:
         self.asked.append(f"custom words {len(words)}")
         return self.custom_words
 
+    def corrections_folder(self, parent: object, suggested: Path) -> Path | None:
+        self.asked.append("corrections folder")
+        return self.corrections
+
     def choose_first_model(self, parent: object, choices: list) -> str:  # type: ignore[type-arg]
         self.asked.append("first model " + " ".join(c.ref + ("*" if c.recommended else "") for c in choices))
         return self.first_model
@@ -82,6 +86,7 @@ class ScriptedPrompter:
     settings: AppSettings | None = None
     custom_words: list[Hotword] | None = None
     first_model = ""
+    corrections: Path | None = None
 
 
 class HoldingSource(ArraySource):

@@ -24,6 +24,7 @@ from livekr.gui.settings import load_settings
 from livekr.journal import journal_dir
 from livekr.microphone import InputDevice, MicrophoneSource, refresh_input_devices
 from livekr.models import list_checkpoints, recent_models
+from livekr.playback import Player
 from livekr.recognizer import Recognizer, load_recognizer
 from livekr.session import TranscriptSession
 
@@ -68,6 +69,7 @@ def build_window(
     recognizer_override: RecognizerOptions | None = None,
     session_override: dict[str, Any] | None = None,
     demo_name: str = "",
+    player: Player | None = None,
 ) -> MainWindow:
     """The window with its controller; every device and model is passed in (tests use fakes)."""
     settings = load_settings(store)
@@ -80,7 +82,7 @@ def build_window(
         dictation.input_device = dictation.settings.session.input_device
     if recognizer_override is not None:
         dictation.recognizer_override = recognizer_override
-    return MainWindow(dictation, store, prompter or DialogPrompter(), list_devices, demo_name)
+    return MainWindow(dictation, store, prompter or DialogPrompter(), list_devices, demo_name, player)
 
 
 def run_app(model: str | None, recognizer_override: RecognizerOptions, session_override: dict[str, Any],

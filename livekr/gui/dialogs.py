@@ -47,6 +47,10 @@ class Prompter(Protocol):
         """The edited list, or None when the user cancelled."""
         ...
 
+    def corrections_folder(self, parent: QWidget, suggested: Path) -> Path | None:
+        """Where File ▸ Export Corrections writes its clips and manifest (None: cancelled)."""
+        ...
+
     def choose_first_model(self, parent: QWidget, choices: list[ModelChoice]) -> str:
         """At the first start: a published model's hub id, a checkpoint folder, or "" (later)."""
         ...
@@ -111,6 +115,10 @@ class DialogPrompter:
                           ) -> list[Hotword] | None:
         dialog = CustomWordsDialog(words, default_boost, _choose_word_file, parent)
         return dialog.words() if dialog.exec() else None
+
+    def corrections_folder(self, parent: QWidget, suggested: Path) -> Path | None:
+        name = QFileDialog.getExistingDirectory(parent, tr("corrections_title"), str(suggested.parent))
+        return Path(name) / suggested.name if name else None
 
     def choose_first_model(self, parent: QWidget, choices: list[ModelChoice]) -> str:
         dialog = FirstRunDialog(choices, parent)

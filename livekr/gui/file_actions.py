@@ -17,6 +17,7 @@ from livekr.journal import Journal, JournalError, discard, find_abandoned, prune
 from livekr.session import TranscriptSession
 
 DEFAULT_NAME = "livekr-transcript.txt"
+CORRECTIONS_NAME = "livekr-corrections"
 
 Notify = Callable[[str], None]
 
@@ -60,6 +61,28 @@ class FileActions(QObject):
         if audio is not None:
             self._notice(tr("audio_saved", path=audio))
         return True
+
+    @Slot()
+    def export_corrections(self) -> bool:
+        """File ▸ Export Corrections: each utterance's kept audio with its (corrected) text, as a
+        manifest ``livekr-train --train_data`` reads; False when nothing was written."""
+        if not self.session.utterances:
+            self._error(tr("corrections_nothing"))
+            return False
+        folder = self._prompter.corrections_folder(self._window, Path.home() / CORRECTIONS_NAME)
+        if folder is None:
+            return False
+        try:
+            report = self.session.export_corrections(folder)
+        except OSError as e:
+            self._error(tr("corrections_failed", reason=e.strerror or e))
+            return False
+        if report is None:
+            self._error(tr("corrections_no_audio"))
+            return False
+        self._notice(tr("corrections_done", count=report.written, minutes=f"{report.total_s / 60:.1f}",
+                        path=report.manifest))
+        return report.written > 0
 
     @Slot()
     def copy_all(self) -> None:

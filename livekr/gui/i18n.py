@@ -197,6 +197,16 @@ STRINGS: dict[str, tuple[str, str]] = {
                            "Reloading the model with the faster engine (ONNX int8)."),
     "remedy_partials_done": ("말하는 도중의 임시 결과를 껐습니다. 문장이 끝나면 글이 나옵니다.",
                              "Live preview is off: text appears when you pause."),
+    "export_corrections": ("고친 글을 학습 자료로 내보내기…", "Export Corrections…"),
+    "corrections_title": ("학습 자료를 둘 폴더", "Folder for the training data"),
+    "corrections_nothing": ("내보낼 받아쓰기가 없습니다.", "There is no transcript to export."),
+    "corrections_no_audio": ("이 받아쓰기에는 녹음이 남아 있지 않습니다. 설정에서 '녹음한 오디오를 함께 저장'을 "
+                             "켜고 받아쓰면 내보낼 수 있습니다.",
+                             "This transcript kept no audio: turn on 'Keep the audio' in Settings, then "
+                             "dictate, to export corrections."),
+    "corrections_failed": ("내보내지 못했습니다: {reason}", "Could not export: {reason}"),
+    "corrections_done": ("{count}개 문장({minutes}분)을 내보냈습니다: {path}",
+                         "Exported {count} utterances ({minutes} min): {path}"),
     "close_now": ("지금 닫기", "Close now"),
     "closing_load": ("모델 불러오기를 멈추고 닫는 중…", "Stopping the model load before closing…"),
 }

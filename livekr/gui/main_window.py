@@ -155,6 +155,7 @@ class MainWindow(QMainWindow):
         files = self.files
         self.save_action = self._action("save", files.save, (QKeySequence(Key.Save),))
         self.save_as_action = self._action("save_as", files.save_as, (QKeySequence(Key.SaveAs),))
+        self.corrections_action = self._action("export_corrections", files.export_corrections)
         self.quit_action = self._action("quit", self.close, ("Ctrl+Q",))
         self.copy_all_action = self._action("copy_all", files.copy_all, ("Ctrl+Shift+C",))
         self.copy_action = self._action("copy_selection", self.view.copy,
@@ -179,6 +180,7 @@ class MainWindow(QMainWindow):
         bar = self.menuBar()
         file_menu = bar.addMenu(tr("menu_file"))
         file_menu.addActions([self.record_action, self.save_action, self.save_as_action])
+        file_menu.addAction(self.corrections_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = bar.addMenu(tr("menu_edit"))

@@ -116,6 +116,8 @@ class ModelLoader(QObject):
         self._thread: QThread | None = None
         self._worker: ModelLoadWorker | None = None
         self._pending: tuple[str, RecognizerOptions] | None = None
+        self._answered = False
+        """The running worker has already reported its result (its thread is ending)."""
 
     @property
     def busy(self) -> bool:
@@ -130,8 +132,10 @@ class ModelLoader(QObject):
         """Load ``ref``. A running load of another model is cancelled and this one follows it
         (replacing any queued); asking again for the model being loaded changes nothing."""
         if self._thread is not None:
-            if self._worker is not None and self._worker.ref == ref and not self._worker.cancel.is_set():
-                self._pending = None
+            worker = self._worker
+            if (worker is not None and (worker.ref, worker.options) == (ref, options)
+                    and not worker.cancel.is_set() and not self._answered):
+                self._pending = None  # already being loaded just so
                 return
             self._pending = (ref, options)
             if self._worker is not None:
@@ -151,6 +155,7 @@ class ModelLoader(QObject):
         thread.finished.connect(thread.deleteLater)
         thread.finished.connect(self._on_thread_finished)
         self._thread, self._worker = thread, worker
+        self._answered = False
         emit(self.started, ref)
         thread.start()
 
@@ -168,11 +173,13 @@ class ModelLoader(QObject):
 
     @Slot()
     def _on_worker_cancelled(self) -> None:
+        self._answered = True
         if self._worker is not None:
             emit(self.cancelled, self._worker.ref)
 
     @Slot(object)
     def _on_worker_loaded(self, recognizer: Recognizer) -> None:
+        self._answered = True
         if self._worker is None:
             return
         if self._worker.cancel.is_set():  # cancelled after it had loaded: dropped
@@ -182,6 +189,7 @@ class ModelLoader(QObject):
 
     @Slot(str)
     def _on_worker_failed(self, reason: str) -> None:
+        self._answered = True
         if self._worker is not None and not self._worker.cancel.is_set():
             emit(self.failed, self._worker.ref, reason)
         elif self._worker is not None:
