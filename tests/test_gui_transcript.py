@@ -97,7 +97,8 @@ def test_marks_follow_the_threshold_and_can_be_turned_off(view) -> None:  # type
 def test_caption_mode_shows_only_the_last_lines(view) -> None:  # type: ignore[no-untyped-def]
     fill(view, 5)
     view.apply_style(30, caption=True)
-    assert view.toPlainText().splitlines() == [f"문장 번호 {i} 입니다" for i in range(5 - CAPTION_UTTERANCES, 5)]
+    last = range(5 - CAPTION_UTTERANCES, 5)
+    assert view.toPlainText().splitlines() == [f"문장 번호 {i} 입니다" for i in last]
     fill(view, 1, start=5)
     view.show_partial("말하는 중")
     assert view.toPlainText().splitlines()[-CAPTION_UTTERANCES - 1:] == [
@@ -160,7 +161,7 @@ def test_corrections_are_saved_journaled_and_undone(qtbot, make_window, speech, 
     assert target.read_text(encoding="utf-8").splitlines() == ["안녕하세요", "날씨 좋다"]
     window.undo_action.trigger()
     assert window.view.committed_text() == "안녕 하세요\n날씨 좋다"
-    assert [u.text for u in read_journal(journal.path).utterances][0] == "안녕 하세요"
+    assert read_journal(journal.path).utterances[0].text == "안녕 하세요"
     window.redo_action.trigger()
     assert window.view.committed_text().startswith("안녕하세요")
     window.corrections.begin(1)  # Esc drops an edit
@@ -258,7 +259,8 @@ def test_export_corrections_writes_a_manifest_the_trainer_reads(qtbot, make_wind
     assert [e.text for e in examples] == ["안녕하세요", "날씨 좋다"]
 
 
-def test_export_corrections_without_kept_audio_says_how_to_get_it(qtbot, make_window, speech, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_export_corrections_without_kept_audio_says_how_to_get_it(  # type: ignore[no-untyped-def]
+        qtbot, make_window, speech, tmp_path) -> None:
     prompter = ScriptedPrompter()
     prompter.corrections = tmp_path / "mine"
     window = make_window([ArraySource(speech(1))], ScriptedRecognizer(["하나"]), prompter=prompter,

@@ -82,8 +82,8 @@ class FindBar(QWidget):
         matches = self.matches()
         for cursor in matches:
             selection = QTextEdit.ExtraSelection()
-            selection.cursor = cursor  # type: ignore[attr-defined]
-            selection.format.setBackground(QColor(MATCH_COLOUR))  # type: ignore[attr-defined]
+            selection.cursor = cursor
+            selection.format.setBackground(QColor(MATCH_COLOUR))
             selections.append(selection)
         self.view.setExtraSelections(selections)
         text = self.field.text()

@@ -146,7 +146,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "model_still_loading": ("모델을 불러오는 중입니다({name}). 준비되면 녹음할 수 있습니다.",
                             "The model ({name}) is still loading; you can record once it is ready."),
     "recommended": ("추천", "recommended"),
-    "speed_faster": ("이 컴퓨터에서 실시간보다 약 {times}배 빠름", "about {times}× faster than real time here"),
+    "speed_faster": ("이 컴퓨터에서 실시간보다 약 {times}배 빠름",
+                     "about {times}× faster than real time here"),
     "speed_slower": ("이 컴퓨터에서는 말한 시간의 약 {times}배가 걸림",
                      "takes about {times}× the speaking time here"),
     "choice_facts": ("받을 크기 {size} · 글자 오류율(CER) {cer} % · {speed}",
@@ -182,8 +183,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "undo": ("되돌리기", "Undo"),
     "redo": ("다시 하기", "Redo"),
     "edit_utterance": ("문장 고치기 (F2)", "Correct Utterance (F2)"),
-    "edit_gone": ("고치려던 문장이 받아쓰기에 더 이상 없습니다.", "That utterance is no longer in the transcript."),
-    "set_low_confidence": ("불확실한 글자 표시 기준 (0: 표시 안 함)", "Mark uncertain characters below (0: off)"),
+    "edit_gone": ("고치려던 문장이 받아쓰기에 더 이상 없습니다.",
+                  "That utterance is no longer in the transcript."),
+    "set_low_confidence": ("불확실한 글자 표시 기준 (0: 표시 안 함)",
+                           "Mark uncertain characters below (0: off)"),
     "behind": ("받아쓰기가 말을 따라가지 못하고 있습니다: 약 {seconds}초 분량이 밀려 있습니다. 밀린 말도 "
                "빠짐없이 받아씁니다.",
                "Transcription is falling behind your speech: about {seconds} s of audio is waiting. "
@@ -200,8 +203,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "export_corrections": ("고친 글을 학습 자료로 내보내기…", "Export Corrections…"),
     "corrections_title": ("학습 자료를 둘 폴더", "Folder for the training data"),
     "corrections_nothing": ("내보낼 받아쓰기가 없습니다.", "There is no transcript to export."),
-    "corrections_no_audio": ("이 받아쓰기에는 녹음이 남아 있지 않습니다. 설정에서 '녹음한 오디오를 함께 저장'을 "
-                             "켜고 받아쓰면 내보낼 수 있습니다.",
+    "corrections_no_audio": ("이 받아쓰기에는 녹음이 남아 있지 않습니다. 설정에서 "
+                             "'녹음한 오디오를 함께 저장'을 켜고 받아쓰면 내보낼 수 있습니다.",
                              "This transcript kept no audio: turn on 'Keep the audio' in Settings, then "
                              "dictate, to export corrections."),
     "corrections_failed": ("내보내지 못했습니다: {reason}", "Could not export: {reason}"),

@@ -71,7 +71,8 @@ class KeepUpBar(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("keepUpBar")
-        self.setStyleSheet("#keepUpBar { background: #fff4e5; border: 1px solid #f3c98b; border-radius: 4px; }")
+        self.setStyleSheet("#keepUpBar { background: #fff4e5; border: 1px solid #f3c98b; "
+                           "border-radius: 4px; }")
         self.label = QLabel("")
         self.label.setWordWrap(True)
         self._layout = QHBoxLayout(self)

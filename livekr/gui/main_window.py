@@ -28,8 +28,8 @@ from livekr.gui.custom_words import save_custom_words
 from livekr.gui.dialogs import Prompter
 from livekr.gui.file_actions import FileActions
 from livekr.gui.find_bar import FindBar
-from livekr.gui.keep_up import SMALL_MODEL, BacklogWatch, KeepUpBar, remedies
 from livekr.gui.i18n import tr
+from livekr.gui.keep_up import SMALL_MODEL, BacklogWatch, KeepUpBar, remedies
 from livekr.gui.level_meter import LevelMeter
 from livekr.gui.load_panel import LoadPanel
 from livekr.gui.menus import InputMenu, ModelMenu
