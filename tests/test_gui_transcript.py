@@ -230,16 +230,16 @@ def test_the_notice_explains_the_delay_and_a_remedy_applies_in_one_click(qtbot, 
 
     window = make_window([], ScriptedRecognizer(), load_model=load, settings=app_settings(partials=True))
     window.dictation.model_ref = "big/model"
-    window.show_behind(12.4)
+    window.transcript.show_behind(12.4)
     bar = window.keep_up
     assert bar.isVisible() and "12" in bar.label.text() and "RTF" not in bar.label.text()
     assert [k for k, b in bar.buttons.items() if not b.isHidden()] == ["model", "partials"]  # "test" device
     bar.buttons["partials"].click()
     assert not window.settings.pipeline.partials and not bar.isVisible()
     with qtbot.waitSignal(window.dictation.model_ready, timeout=SESSION_TIMEOUT_MS):
-        window.apply_remedy("model")
+        window.transcript.apply_remedy("model")
     with qtbot.waitSignal(window.dictation.model_ready, timeout=SESSION_TIMEOUT_MS):
-        window.apply_remedy("engine")
+        window.transcript.apply_remedy("engine")
     assert loads[0][0] == SMALL_MODEL and loads[1][1:] == ("onnx", "int8")
 
 

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livekr.audio import AudioError
 from livekr.events import Failure, FailureKind, Final, Finished, LevelChanged, Partial, PipelineEvent, Stats
 from livekr.gui.controller import Dictation
 from livekr.gui.custom_words import save_custom_words
@@ -29,7 +28,7 @@ from livekr.gui.dialogs import Prompter
 from livekr.gui.file_actions import FileActions
 from livekr.gui.find_bar import FindBar
 from livekr.gui.i18n import tr
-from livekr.gui.keep_up import SMALL_MODEL, BacklogWatch, KeepUpBar, remedies
+from livekr.gui.keep_up import KeepUpBar
 from livekr.gui.level_meter import LevelMeter
 from livekr.gui.load_panel import LoadPanel
 from livekr.gui.menus import InputMenu, ModelMenu
@@ -43,10 +42,11 @@ from livekr.gui.settings import (
     save_settings,
 )
 from livekr.gui.status import MessageBar, StatusPanel, model_label
+from livekr.gui.transcript_actions import TranscriptActions
 from livekr.gui.transcript_edits import TranscriptCorrections
 from livekr.gui.transcript_view import TranscriptView, clock
 from livekr.microphone import InputDevice, refresh_input_devices
-from livekr.playback import Player, read_span
+from livekr.playback import Player
 
 STATUS_MESSAGE_MS = 6000
 FAILURE_HINTS = {
@@ -83,12 +83,11 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._force_close = False
         self._close_progress: QProgressDialog | None = None
-        self.player = player or Player()
-        self.backlog_watch = BacklogWatch()
         self.setWindowTitle(tr("app_title") + (f" — demo: {demo_name}" if demo_name else ""))
         self._build_ui()
         self.files = FileActions(self, self.view, prompter, dictation, self.show_notice, self.show_error)
         self.corrections = TranscriptCorrections(self.view, lambda: self.dictation.session, self.show_error)
+        self.transcript = TranscriptActions(self, player or Player())
         self._build_actions()
         self._build_menus(list_devices)
         self._connect_dictation()
@@ -115,9 +114,7 @@ class MainWindow(QMainWindow):
         self.message_bar = MessageBar()
         self.load_panel = LoadPanel()
         self.keep_up = KeepUpBar()
-        self.keep_up.chosen.connect(self.apply_remedy)
         self.view = TranscriptView()
-        self.view.play_requested.connect(self.play_utterance)
         self.find_bar = FindBar(self.view)
         self.view.setPlaceholderText(tr("idle_hint"))
         self.record_button = QPushButton(tr("record"))
@@ -166,7 +163,7 @@ class MainWindow(QMainWindow):
         self.undo_action.setShortcuts(QKeySequence.keyBindings(Key.Undo))
         self.redo_action = self.corrections.stack.createRedoAction(self, tr("redo"))
         self.redo_action.setShortcuts(QKeySequence.keyBindings(Key.Redo))
-        self.edit_action = self._action("edit_utterance", self.edit_current_utterance)
+        self.edit_action = self._action("edit_utterance", self.transcript.edit_current_utterance)
         self.settings_action = self._action("settings", self.edit_settings, ("Ctrl+,",))
         self.custom_words_action = self._action("custom_words", self.edit_custom_words)
         self.caption_action = self._action("caption_mode", self.set_caption_mode, ("F11",))
@@ -252,49 +249,7 @@ class MainWindow(QMainWindow):
         self._update_controls()
         if not running:
             self.meter.reset()
-            self.backlog_watch.reset()
-            self.keep_up.hide()
-
-    def show_behind(self, backlog_s: float) -> None:
-        """Recognition cannot keep up: say so plainly, with what would help."""
-        d = self.dictation
-        label = d.recognizer.device_label if d.recognizer is not None else ""
-        self.keep_up.show_behind(backlog_s, remedies(d.model_ref, label, self.settings.pipeline.partials))
-
-    @Slot(str)
-    def apply_remedy(self, key: str) -> None:
-        """A remedy chosen in the keep-up notice: "engine", "model" or "partials"."""
-        if key == "engine":
-            self.show_notice(tr("remedy_engine_done"))
-            self.update_settings(self.settings.with_options("recognizer", backend="onnx", dtype="int8"))
-        elif key == "model":
-            self.models.choose(SMALL_MODEL)
-        elif key == "partials":
-            self.update_settings(self.settings.with_options("pipeline", partials=False))
-            self.show_notice(tr("remedy_partials_done"))
-
-    @Slot(int)
-    def play_utterance(self, position: int) -> None:
-        """Play the kept audio of the utterance at ``position`` of the view (if audio is kept)."""
-        spool = self.dictation.session.spool
-        utterances = self.view.utterances
-        if spool is None or not 0 <= position < len(utterances):
-            return
-        spool.flush()
-        audio = read_span(spool.path, utterances[position].start_s, utterances[position].end_s)
-        try:
-            if audio.size:
-                self.player.play(audio)
-        except AudioError as e:
-            self.show_error(str(e))
-
-    @Slot()
-    def edit_current_utterance(self) -> None:
-        """Edit ▸ Correct Utterance: the one under the text cursor, else the last one."""
-        state = self.view.textCursor().block().userState()
-        count = len(self.view.utterances)
-        if count:
-            self.corrections.begin(state if 0 <= state < count else count - 1)
+            self.transcript.run_ended()
 
     @Slot(object)
     def on_dictation_event(self, event: PipelineEvent) -> None:
@@ -308,8 +263,7 @@ class MainWindow(QMainWindow):
             self.clock_label.setText(clock(event.time_s))
         elif isinstance(event, Stats):
             self.status.show_stats(event)
-            if self.backlog_watch.update(event):
-                self.show_behind(event.backlog_s)
+            self.transcript.show_stats(event)
         elif isinstance(event, Failure):
             self.show_failure(event)
         elif isinstance(event, Finished):
