@@ -6,6 +6,7 @@ The data types only; writing them as TXT, SRT, VTT or JSON is ``livekr.export``.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from pathlib import PurePath
 from typing import Any
 
 
@@ -32,9 +33,15 @@ class Utterance:
     text: str
     confidence: float
     chars: tuple[CharSpan, ...] = field(default=())
+    source: str = ""
+    """The audio file it was transcribed from (its path); "" for dictation (microphone, demo)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """All fields; ``source`` only when set, so dictation's records are as before."""
+        data = asdict(self)
+        if not self.source:
+            del data["source"]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Utterance:
@@ -46,7 +53,13 @@ class Utterance:
             text=str(data["text"]),
             confidence=float(data.get("confidence", 1.0)),
             chars=chars,
+            source=str(data.get("source", "")),
         )
+
+
+def source_name(source: str) -> str:
+    """The name a section of the transcript is headed by: the file's name, "" for dictation."""
+    return PurePath(source).name if source else ""
 
 
 @dataclass
