@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livekr.events import Failure, FailureKind, Final, Finished, LevelChanged, Partial, PipelineEvent, Stats
+from livekr.events import Failure, Final, Finished, LevelChanged, Partial, PipelineEvent, Stats
 from livekr.gui.controller import Dictation
 from livekr.gui.custom_words import save_custom_words
 from livekr.gui.dialogs import Prompter
 from livekr.gui.file_actions import FileActions
+from livekr.gui.file_panel import FileIntake, FilePanel
 from livekr.gui.i18n import tr
 from livekr.gui.level_meter import LevelMeter
 from livekr.gui.menus import InputMenu, ModelMenu
@@ -37,18 +38,12 @@ from livekr.gui.settings import (
     AppSettings,
     save_settings,
 )
-from livekr.gui.status import MessageBar, StatusPanel, model_label
+from livekr.gui.status import MessageBar, StatusPanel, failure_text, model_label
 from livekr.gui.transcript_view import TranscriptView, clock
 from livekr.microphone import InputDevice, refresh_input_devices
 from livekr.models import card_lines, find_info, models_dir
 
 STATUS_MESSAGE_MS = 6000
-FAILURE_HINTS = {
-    FailureKind.INPUT: "hint_input",
-    FailureKind.RECOGNITION: "hint_recognition",
-    FailureKind.JOURNAL: "hint_journal",
-}
-"""The remedy shown after a failure's message, by kind (i18n keys)."""
 
 
 class MainWindow(QMainWindow):
@@ -79,6 +74,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(tr("app_title") + (f" — demo: {demo_name}" if demo_name else ""))
         self._build_ui()
         self.files = FileActions(self, self.view, prompter, dictation, self.show_notice, self.show_error)
+        self.intake = FileIntake(self, dictation.files, prompter, self.show_error)
         self._build_actions()
         self._build_menus(list_devices)
         self._connect_dictation()
@@ -118,6 +114,8 @@ class MainWindow(QMainWindow):
         controls.addWidget(self.clock_label)
         layout.addWidget(self.message_bar)
         layout.addWidget(self.view, 1)
+        self.file_panel = FilePanel(self.dictation.files)
+        layout.addWidget(self.file_panel)
         layout.addLayout(controls)
         self.setCentralWidget(central)
         self.status = StatusPanel(self.statusBar())
@@ -135,6 +133,7 @@ class MainWindow(QMainWindow):
         self.record_action = self._action("record", self.toggle_recording,
                                           ("Ctrl+R", QKeySequence(Qt.Key.Key_F5)))
         files = self.files
+        self.transcribe_files_action = self._action("transcribe_files", self.intake.choose, ("Ctrl+O",))
         self.save_action = self._action("save", files.save, (QKeySequence(Key.Save),))
         self.save_as_action = self._action("save_as", files.save_as, (QKeySequence(Key.SaveAs),))
         self.quit_action = self._action("quit", self.close, ("Ctrl+Q",))
@@ -154,7 +153,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self, list_devices: Callable[[], list[InputDevice]]) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu(tr("menu_file"))
-        file_menu.addActions([self.record_action, self.save_action, self.save_as_action])
+        file_menu.addActions([self.record_action, self.transcribe_files_action, self.save_action,
+                              self.save_as_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = bar.addMenu(tr("menu_edit"))
@@ -188,6 +188,8 @@ class MainWindow(QMainWindow):
         d.decoder_changed.connect(self.status.show_decoder)
         d.loading_finished.connect(self.on_dictation_loading_finished)
         d.idle.connect(self.on_dictation_idle)
+        d.files.problem.connect(self.show_error)
+        d.files.notice.connect(self.show_notice)
 
     # -- messages -----------------------------------------------------------------------
 
@@ -210,6 +212,8 @@ class MainWindow(QMainWindow):
             d.stop()
         elif d.recognizer is None:
             self.show_error(tr("need_model"))
+        elif d.files.busy:
+            self.show_error(tr("files_record_busy"))
         elif d.start() and self.demo_name:
             self.show_notice(tr("demo_playing", name=self.demo_name))
 
@@ -243,16 +247,11 @@ class MainWindow(QMainWindow):
         elif isinstance(event, Stats):
             self.status.show_stats(event)
         elif isinstance(event, Failure):
-            self.show_failure(event)
+            self.show_error(failure_text(event))
         elif isinstance(event, Finished):
             self.view.show_partial("")
             if self.demo_name and not self._closing:
                 self.show_notice(tr("demo_done"))
-
-    def show_failure(self, failure: Failure) -> None:
-        """The failure's message, with the remedy its kind calls for."""
-        hint = FAILURE_HINTS.get(failure.kind)
-        self.show_error(failure.message + (" " + tr(hint) if hint else ""))
 
     @Slot(str)
     def on_dictation_model_loading(self, ref: str) -> None:
@@ -375,6 +374,12 @@ class MainWindow(QMainWindow):
         """At start: offer the text of a session that did not end cleanly."""
         return self.files.offer_recovery()
 
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self.intake.drag_enter(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.intake.drop(event)
+
     # -- closing ------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -394,6 +399,7 @@ class MainWindow(QMainWindow):
         if self._closing:
             return
         self._closing = True
+        self.dictation.files.cancel_all()
         self.dictation.stop()
         progress = QProgressDialog(tr("closing"), "Close now", 0, 0, self)
         progress.setWindowModality(Qt.WindowModality.WindowModal)

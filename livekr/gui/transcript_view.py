@@ -1,6 +1,7 @@
 """The transcript view: committed finals, the live partial after them, uncertain characters.
 
-One paragraph per final. The partial lives in its own last paragraph in grey italics and
+One paragraph per final; where the source changes (a transcribed file, or dictation after
+one) a heading paragraph names it. The partial lives in its own last paragraph in grey italics and
 is replaced in place; committed text before it is never rewritten, so nothing flickers.
 Characters whose confidence is below ``low_confidence`` get a wavy underline and a tooltip
 with their confidence and time span; other text shows its utterance's span on hover.
@@ -20,7 +21,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QTextEdit, QToolTip, QWidget
 
 from livekr.gui.i18n import tr
-from livekr.transcript import CharSpan, Utterance
+from livekr.transcript import CharSpan, Utterance, source_name
 
 LOW_CONFIDENCE = 0.5
 """Characters below this confidence are marked."""
@@ -32,6 +33,13 @@ PALETTES = {
     "normal": ("#ffffff", "#1d1d1f", "#8a8a8e", "#c0392b"),
     "caption": ("#000000", "#ffffff", "#b8b8b8", "#ffd60a"),
 }
+HEADING_SCALE = 0.8
+"""Section headings' size relative to the text."""
+
+
+def section_heading(source: str) -> str:
+    """The heading of a section from ``source``: the file's name, or "Dictation"."""
+    return source_name(source) or tr("dictation_heading")
 
 
 def clock(seconds: float) -> str:
@@ -52,6 +60,7 @@ class TranscriptView(QTextEdit):
         self.setUndoRedoEnabled(False)
         flags = Qt.TextInteractionFlag
         self.setTextInteractionFlags(flags.TextSelectableByMouse | flags.TextSelectableByKeyboard)
+        self.setAcceptDrops(False)  # files dropped here go to the window
         self._utterances: list[Utterance] = []
         self._partial_start: int | None = None
         """Document position where the partial paragraph begins (None: no partial)."""
@@ -92,6 +101,10 @@ class TranscriptView(QTextEdit):
         if kind == "partial":
             fmt.setForeground(QColor(partial))
             fmt.setFontItalic(True)
+        elif kind == "heading":
+            fmt.setForeground(QColor(partial))
+            fmt.setFontWeight(QFont.Weight.Bold)
+            fmt.setFontPointSize(max(1.0, self._font_pt * HEADING_SCALE))
         elif kind == "low":
             fmt.setForeground(QColor(low))
             fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
@@ -103,7 +116,7 @@ class TranscriptView(QTextEdit):
     # -- content ----------------------------------------------------------------------
 
     def committed_text(self) -> str:
-        """The finals as shown, one line each."""
+        """The finals as shown, one line each (without section headings)."""
         return "\n".join(u.text for u in self._utterances)
 
     def partial_text(self) -> str:
@@ -128,7 +141,14 @@ class TranscriptView(QTextEdit):
         cursor.beginEditBlock()
         self._remove_partial(cursor)
         cursor.movePosition(QTextCursor.MoveOperation.End)
-        if self._utterances:
+        previous = self._utterances[-1].source if self._utterances else ""
+        if utterance.source != previous:
+            if self._utterances:
+                cursor.insertBlock()
+            cursor.setBlockFormat(self._paragraph_format())
+            cursor.insertText(section_heading(utterance.source), self._format("heading"))
+            cursor.insertBlock()
+        elif self._utterances:
             cursor.insertBlock()
         cursor.setBlockFormat(self._paragraph_format())
         self._insert_utterance(cursor, utterance)
