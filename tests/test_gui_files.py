@@ -188,6 +188,27 @@ def test_an_unreadable_file_says_why_and_the_next_is_transcribed(qtbot, make_win
     assert good_row.state.text() == tr("file_done")
 
 
+def test_a_file_gone_before_its_turn_fails_and_the_queue_goes_on(qtbot, make_window, speech,
+                                                                  tmp_path) -> None:
+    first = write_wav(tmp_path / "first.wav", speech(1))
+    gone = write_wav(tmp_path / "gone.wav", speech(1))
+    last_one = write_wav(tmp_path / "last.wav", speech(1))
+    gate = threading.Event()
+    recognizer = ScriptedRecognizer(["처음", "마지막"], gate=gate)
+    window = make_window([], recognizer)
+    seen = record_jobs(window)
+    window.dictation.files.add([first, gone, last_one])
+    qtbot.waitUntil(recognizer.entered.is_set, timeout=SESSION_TIMEOUT_MS)
+    gone.unlink()
+    with queue_ended(qtbot, window):
+        gate.set()
+    assert texts_and_sources(window) == [("처음", "first.wav"), ("마지막", "last.wav")]
+    failed = last(seen, gone)
+    assert failed.state is JobState.FAILED and "no such file" in failed.reason
+    assert "gone.wav" in window.message_bar.text() and "no such file" in window.message_bar.text()
+    assert window.dictation.session.failures  # kept with the session, as a run's failures are
+
+
 def test_dropped_audio_files_are_queued_and_others_refused(qtbot, make_window, speech,
                                                            tmp_path) -> None:
     a = write_wav(tmp_path / "dropped.flac", speech(1))

@@ -87,6 +87,7 @@ class FileJobs(QObject):
     problem = Signal(str)
     """A file that cannot be read, failed or had damaged audio (one translated line)."""
     notice = Signal(str)
+    """The queue is done: how many files were transcribed (one translated line)."""
     idle = Signal()
     """No file runs any more (some may still wait for the dictation run)."""
 
