@@ -33,6 +33,17 @@ TRUNCATION_TOLERANCE_S = 0.25
 (encoder padding, a few MP3 frames at most, stays well under it)."""
 
 
+AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".oga", ".opus", ".aif", ".aiff", ".aifc",
+                    ".au", ".caf", ".w64", ".rf64")
+"""Extensions of the files ``FileSource`` reads (libsndfile: WAV, FLAC, MP3, Ogg Vorbis and
+Opus, AIFF, AU, CAF, Wave64, RF64). Not M4A/AAC: libsndfile does not decode them."""
+
+
+def has_audio_extension(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path``'s name ends in one of ``AUDIO_EXTENSIONS`` (any case)."""
+    return Path(path).suffix.lower() in AUDIO_EXTENSIONS
+
+
 class AudioError(Exception):
     """A source cannot deliver audio; the message says why and what to do."""
 

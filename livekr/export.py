@@ -13,11 +13,13 @@ from typing import Literal
 
 from livekr.fileio import write_atomic
 from livekr.subtitles import DEFAULT_CUES, CueOptions, cues
-from livekr.transcript import Transcript, Utterance
+from livekr.transcript import Transcript, Utterance, source_name
 
 Format = Literal["txt", "srt", "vtt", "json"]
 FORMATS: tuple[Format, ...] = ("txt", "srt", "vtt", "json")
 JSON_SCHEMA_VERSION = 1
+DICTATION_HEADING = "dictation"
+"""The TXT heading of a dictation section that follows a transcribed file's."""
 
 
 def _timestamp(seconds: float, decimal: str) -> str:
@@ -33,8 +35,18 @@ def _spoken(utterances: Iterable[Utterance]) -> list[Utterance]:
 
 
 def to_txt(transcript: Transcript) -> str:
-    """One line per utterance with text."""
-    lines = [u.text for u in _spoken(transcript.utterances)]
+    """One line per utterance with text. Where the source changes (a transcribed file, or
+    dictation after one) a ``[name]`` heading line opens the section, after a blank line
+    unless it is the first; a transcript of dictation alone has no headings."""
+    lines: list[str] = []
+    source = ""
+    for u in _spoken(transcript.utterances):
+        if u.source != source:
+            source = u.source
+            if lines:
+                lines.append("")
+            lines.append(f"[{source_name(source) or DICTATION_HEADING}]")
+        lines.append(u.text)
     return "\n".join(lines) + ("\n" if lines else "")
 
 

@@ -77,6 +77,8 @@ class TranscriptSession:
         """Utterance index the pipeline will give next in this run (after the last final)."""
         self._run_position_s = 0.0
         """Stream time of the newest block of the running run."""
+        self._run_source = ""
+        """The ``source`` of the running run's utterances."""
 
     # -- state ----------------------------------------------------------------------------
 
@@ -94,11 +96,13 @@ class TranscriptSession:
 
     # -- runs -----------------------------------------------------------------------------
 
-    def begin_run(self, source: AudioSource, model: str) -> AudioSource:
+    def begin_run(self, source: AudioSource, model: str, name: str = "") -> AudioSource:
         """Prepare for a run's events; returns the source to read (it records into the kept
-        audio when ``keep_audio`` is on)."""
+        audio when ``keep_audio`` is on). ``name``: the file the run transcribes, given to its
+        utterances as their ``source`` ("" for dictation)."""
         with self._lock:
             self.transcript.model = model
+            self._run_source = name
             self._base_index = self.utterances[-1].index + 1 if self.utterances else 0
             self._base_s = self.end_s
             self._next_run_index = 0
@@ -154,6 +158,7 @@ class TranscriptSession:
             index=self._base_index + u.index,
             start_s=max(0.0, self._base_s + u.start_s),
             end_s=max(0.0, self._base_s + u.end_s),
+            source=self._run_source,
         )
         self.transcript.add(placed)
         self.dirty = True

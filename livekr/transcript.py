@@ -6,6 +6,7 @@ The data types only; writing them as TXT, SRT, VTT or JSON is ``livekr.export``.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import PurePath
 from typing import Any
 
 
@@ -37,9 +38,15 @@ class Utterance:
     as recognised); empty once the text is edited."""
     edited: bool = False
     """The text is the user's correction, not the model's."""
+    source: str = ""
+    """The audio file it was transcribed from (its path); "" for dictation (microphone, demo)."""
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """All fields; ``source`` only when set, so dictation's records are as before."""
+        data = asdict(self)
+        if not self.source:
+            del data["source"]
+        return data
 
     def with_text(self, text: str) -> Utterance:
         """This utterance with the user's ``text`` (times kept; the recognised characters'
@@ -57,7 +64,13 @@ class Utterance:
             confidence=float(data.get("confidence", 1.0)),
             chars=chars,
             edited=bool(data.get("edited", False)),
+            source=str(data.get("source", "")),
         )
+
+
+def source_name(source: str) -> str:
+    """The name a section of the transcript is headed by: the file's name, "" for dictation."""
+    return PurePath(source).name if source else ""
 
 
 @dataclass

@@ -223,3 +223,17 @@ def test_json_is_readable_and_files_of_earlier_releases_still_read() -> None:
     )
     assert from_json(earlier) == Transcript([Utterance(0, 1.2, 3.4, "안녕", 0.7)], model="m")
     assert not from_json(earlier).utterances[0].edited
+
+
+def test_txt_heads_each_file_section_and_json_keeps_the_source() -> None:
+    transcript = Transcript(utterances=[
+        Utterance(0, 0.0, 1.0, "말한 것", 0.9),
+        Utterance(1, 2.0, 3.0, "첫째", 0.9, source="/audio/a.wav"),
+        Utterance(2, 3.0, 4.0, "   ", 0.0, source="/audio/b.wav"),  # no text: no section of its own
+        Utterance(3, 4.0, 5.0, "둘째", 0.9, source="/audio/a.wav"),
+        Utterance(4, 6.0, 7.0, "다시 말함", 0.9),
+    ])
+    assert to_txt(transcript) == "말한 것\n\n[a.wav]\n첫째\n둘째\n\n[dictation]\n다시 말함\n"
+    assert to_srt(transcript).count(" --> ") == 4 and "a.wav" not in to_srt(transcript)
+    assert from_json(to_json(transcript)).utterances == transcript.utterances
+    assert '"source"' not in to_json(Transcript([Utterance(0, 0.0, 1.0, "말", 0.9)]))

@@ -129,3 +129,18 @@ def test_recording_source_spools_what_it_reads(tmp_path: Path) -> None:
     assert np.abs(audio[SAMPLE_RATE // 2:] - samples).max() < 1e-3
     spool.close()
     assert not (tmp_path / "a.pcm").exists()
+
+
+def test_a_runs_name_becomes_its_utterances_source(tmp_path: Path) -> None:
+    session = TranscriptSession(journal_dir=tmp_path / "journal")
+    source = ArraySource(np.zeros(SAMPLE_RATE, np.float32))
+    session.begin_run(source, "m", "/audio/a.wav")
+    [placed] = session.handle(final(0, "파일", 1.0))
+    session.handle(Finished(1, 2.0))
+    session.begin_run(source, "m")
+    [spoken] = session.handle(final(0, "말", 0.5))
+    assert isinstance(placed, Final) and isinstance(spoken, Final)
+    assert (placed.utterance.source, spoken.utterance.source) == ("/audio/a.wav", "")
+    assert session.journal is not None
+    assert [u.source for u in read_journal(session.journal.path).utterances] == ["/audio/a.wav", ""]
+    session.close()

@@ -122,12 +122,14 @@ def run_app(model: str | None, recognizer_override: RecognizerOptions, session_o
 
 
 def leave(code: int, window: MainWindow) -> int:
-    """``code``, or, when a model load is still stuck in its thread (the user chose "Close
-    now"), end the process at once with ``code``: Qt aborts a process whose running QThread
-    is destroyed, and the load may never return. Everything worth keeping is written by then."""
-    if not window.dictation.loader.busy:
+    """``code``, or, when a model load or a cancelled file is still stuck in its thread (the
+    user chose "Close now"), end the process at once with ``code``: Qt aborts a process whose
+    running QThread is destroyed, and the load may never return. Everything worth keeping is
+    written by then."""
+    if not (window.dictation.loader.busy or window.dictation.files.busy):
         return code
-    log.warning("a model load was still running at exit; leaving without waiting for it")
+    what = "a model load" if window.dictation.loader.busy else "a file's transcription"
+    log.warning("%s was still running at exit; leaving without waiting for it", what)
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

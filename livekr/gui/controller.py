@@ -4,7 +4,8 @@
 ``PipelineBridge``. Every pipeline event reaches it through the bridge's one queued signal, is
 kept by the session, and goes on to the widgets through ``event``, always on the GUI thread.
 A model switch during a run stops it (everything captured is still decoded with the old
-model) and starts a new one with the new model.
+model) and starts a new one with the new model. Audio files go through ``files``
+(``FileJobs``), into the same session, never while a run is active.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from livekr.config import DecoderOptions, RecognizerOptions
 from livekr.decoder import Decoder, load_decoder
 from livekr.events import Failure, FailureKind, Finished, PipelineEvent
 from livekr.gui.bridge import PipelineBridge
+from livekr.gui.file_jobs import FileJobs
 from livekr.gui.model_loader import LoadFunction, ModelLoader
 from livekr.gui.qtcompat import emit
 from livekr.gui.settings import AppSettings
@@ -39,7 +41,8 @@ class Dictation(QObject):
 
     pipeline_event = Signal(object)
     """Every ``PipelineEvent`` for the widgets, placed on the transcript's timeline (finals
-    carry the placed utterance), plus ``Failure`` when a run cannot start or autosave fails."""
+    carry the placed utterance), plus ``Failure`` when a run cannot start or autosave fails;
+    also the finals of files (``FileJobs.pipeline_event``)."""
     running_changed = Signal(bool)
     model_loading = Signal(str)
     model_ready = Signal(str, str)
@@ -57,7 +60,7 @@ class Dictation(QObject):
     loading_finished = Signal()
     """No model load runs or waits any more."""
     idle = Signal()
-    """No run and no model load is running any more."""
+    """No run, file or model load is running any more."""
 
     def __init__(
         self,
@@ -93,6 +96,10 @@ class Dictation(QObject):
         self.loader.download.connect(self.model_download)
         self.loader.cancelled.connect(self.model_cancelled)
         self.loader.idle.connect(self._on_loader_idle)
+        self.files = FileJobs(self)
+        """Audio files transcribed into the session, one at a time, between runs."""
+        self.files.pipeline_event.connect(self.pipeline_event)
+        self.files.idle.connect(self._on_files_idle)
 
     # -- state ----------------------------------------------------------------------------
 
@@ -106,7 +113,7 @@ class Dictation(QObject):
 
     @property
     def busy(self) -> bool:
-        return self.running or self.loader.busy
+        return self.running or self.loader.busy or self.files.busy
 
     def recognizer_options(self) -> RecognizerOptions:
         """The settings, with every option given on the command line (not at its default)
@@ -155,11 +162,17 @@ class Dictation(QObject):
         if not self.busy:
             emit(self.idle)
 
+    @Slot()
+    def _on_files_idle(self) -> None:
+        if not self.busy:
+            emit(self.idle)
+
     # -- runs -----------------------------------------------------------------------------
 
     def start(self) -> bool:
-        """Start a run with the current model and input; False (and a ``Failure``) if not."""
-        if self._bridge is not None or self.recognizer is None:
+        """Start a run with the current model and input; False (and a ``Failure``) if not.
+        Not while a file is transcribed (False: the caller says why)."""
+        if self._bridge is not None or self.recognizer is None or self.files.busy:
             return False
         try:
             source = self._source_factory(self.input_device)

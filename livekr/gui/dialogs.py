@@ -11,6 +11,7 @@ from typing import Literal, Protocol
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 
+from livekr.audio import AUDIO_EXTENSIONS
 from livekr.gui.custom_words import CustomWordsDialog
 from livekr.gui.first_run import FirstRunDialog, ModelChoice
 from livekr.gui.i18n import tr
@@ -33,6 +34,10 @@ class Prompter(Protocol):
         ...
 
     def save_path(self, parent: QWidget, suggested: Path) -> Path | None: ...
+
+    def audio_files(self, parent: QWidget) -> list[Path]:
+        """Audio files to transcribe; [] when the user cancelled."""
+        ...
 
     def checkpoint_folder(self, parent: QWidget, start: Path) -> Path | None: ...
 
@@ -96,6 +101,10 @@ class DialogPrompter:
             path = path.with_suffix(chosen.split("*")[-1].rstrip(")"))
         return path
 
+    def audio_files(self, parent: QWidget) -> list[Path]:
+        names, _ = QFileDialog.getOpenFileNames(parent, tr("files_title"), str(Path.home()), audio_filter())
+        return [Path(name) for name in names]
+
     def checkpoint_folder(self, parent: QWidget, start: Path) -> Path | None:
         name = QFileDialog.getExistingDirectory(parent, tr("open_folder"), str(start))
         return Path(name) if name else None
@@ -129,3 +138,9 @@ def _choose_word_file(parent: QWidget) -> Path | None:
     name, _ = QFileDialog.getOpenFileName(parent, tr("custom_words_import_title"), str(Path.home()),
                                           tr("custom_words_import_filter"))
     return Path(name) if name else None
+
+
+def audio_filter() -> str:
+    """The file dialog's filter: the audio files livekr reads, then all files."""
+    patterns = " ".join(f"*{ext}" for ext in AUDIO_EXTENSIONS)
+    return tr("files_filter", patterns=patterns)

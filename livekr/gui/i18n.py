@@ -212,6 +212,33 @@ STRINGS: dict[str, tuple[str, str]] = {
                          "Exported {count} utterances ({minutes} min): {path}"),
     "close_now": ("지금 닫기", "Close now"),
     "closing_load": ("모델 불러오기를 멈추고 닫는 중…", "Stopping the model load before closing…"),
+    # files from the window
+    "transcribe_files": ("파일 받아쓰기…", "&Transcribe Files…"),
+    "files_title": ("받아쓸 오디오 파일", "Audio files to transcribe"),
+    "files_filter": ("오디오 ({patterns});;모든 파일 (*)", "Audio ({patterns});;All files (*)"),
+    "files_need_model": ("먼저 모델 메뉴에서 모델을 고르세요. 그다음 파일을 받아쓸 수 있습니다.",
+                         "Choose a model from the Model menu first; then files can be transcribed."),
+    "files_not_audio": ("오디오 파일이 아니라서 받지 않았습니다: {names} (받아쓸 수 있는 형식: {kinds})",
+                        "Not taken, not an audio file livekr reads: {names} (it reads {kinds})"),
+    "file_unreadable": ("{name}을(를) 받아쓸 수 없습니다: {reason}", "Cannot transcribe {name}: {reason}"),
+    "file_failed": ("{name} 받아쓰기 중 문제: {reason}", "{name}: a problem while transcribing: {reason}"),
+    "file_warning": ("{name}: 주의 — {reason}", "{name}: warning: {reason}"),
+    "files_record_busy": ("파일을 받아쓰는 동안에는 녹음할 수 없습니다. "
+                          "끝날 때까지 기다리거나 파일 받아쓰기를 취소하세요.",
+                          "Recording is not possible while files are transcribed: wait for them, "
+                          "or cancel them."),
+    "files_done": ("파일 {count}개를 받아썼습니다.", "Transcribed {count} file(s)."),
+    "files_heading": ("파일 받아쓰기", "Files"),
+    "files_cancel_all": ("모두 취소", "Cancel All"),
+    "files_close": ("목록 닫기", "Close List"),
+    "file_cancel": ("취소", "Cancel"),
+    "file_waiting": ("대기 중", "waiting"),
+    "file_held": ("녹음이 끝나면 시작합니다", "starts when the recording stops"),
+    "file_running": ("받아쓰는 중", "transcribing"),
+    "file_done": ("완료", "done"),
+    "file_failed_state": ("실패: {reason}", "failed: {reason}"),
+    "file_cancelled": ("취소됨", "cancelled"),
+    "dictation_heading": ("받아쓰기", "Dictation"),
 }
 
 _language = "en"

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from functools import partial
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -21,11 +21,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livekr.events import Failure, FailureKind, Final, Finished, LevelChanged, Partial, PipelineEvent, Stats
+from livekr.events import Failure, Final, Finished, LevelChanged, Partial, PipelineEvent, Stats
 from livekr.gui.controller import Dictation
 from livekr.gui.custom_words import save_custom_words
 from livekr.gui.dialogs import Prompter
 from livekr.gui.file_actions import FileActions
+from livekr.gui.file_panel import FileIntake, FilePanel
 from livekr.gui.find_bar import FindBar
 from livekr.gui.i18n import tr
 from livekr.gui.keep_up import KeepUpBar
@@ -41,7 +42,7 @@ from livekr.gui.settings import (
     AppSettings,
     save_settings,
 )
-from livekr.gui.status import MessageBar, StatusPanel, model_label
+from livekr.gui.status import MessageBar, StatusPanel, failure_text, model_label
 from livekr.gui.transcript_actions import TranscriptActions
 from livekr.gui.transcript_edits import TranscriptCorrections
 from livekr.gui.transcript_view import TranscriptView, clock
@@ -49,12 +50,6 @@ from livekr.microphone import InputDevice, refresh_input_devices
 from livekr.playback import Player
 
 STATUS_MESSAGE_MS = 6000
-FAILURE_HINTS = {
-    FailureKind.INPUT: "hint_input",
-    FailureKind.RECOGNITION: "hint_recognition",
-    FailureKind.JOURNAL: "hint_journal",
-}
-"""The remedy shown after a failure's message, by kind (i18n keys)."""
 
 
 class MainWindow(QMainWindow):
@@ -88,6 +83,7 @@ class MainWindow(QMainWindow):
         self.files = FileActions(self, self.view, prompter, dictation, self.show_notice, self.show_error)
         self.corrections = TranscriptCorrections(self.view, lambda: self.dictation.session, self.show_error)
         self.transcript = TranscriptActions(self, player or Player())
+        self.intake = FileIntake(self, dictation.files, prompter, self.show_error)
         self._build_actions()
         self._build_menus(list_devices)
         self._connect_dictation()
@@ -132,6 +128,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.load_panel)
         layout.addWidget(self.keep_up)
         layout.addWidget(self.view, 1)
+        self.file_panel = FilePanel(self.dictation.files)
+        layout.addWidget(self.file_panel)
         layout.addWidget(self.find_bar)
         layout.addLayout(controls)
         self.setCentralWidget(central)
@@ -150,6 +148,7 @@ class MainWindow(QMainWindow):
         self.record_action = self._action("record", self.toggle_recording,
                                           ("Ctrl+R", QKeySequence(Qt.Key.Key_F5)))
         files = self.files
+        self.transcribe_files_action = self._action("transcribe_files", self.intake.choose, ("Ctrl+O",))
         self.save_action = self._action("save", files.save, (QKeySequence(Key.Save),))
         self.save_as_action = self._action("save_as", files.save_as, (QKeySequence(Key.SaveAs),))
         self.corrections_action = self._action("export_corrections", files.export_corrections)
@@ -176,7 +175,8 @@ class MainWindow(QMainWindow):
     def _build_menus(self, list_devices: Callable[[], list[InputDevice]]) -> None:
         bar = self.menuBar()
         file_menu = bar.addMenu(tr("menu_file"))
-        file_menu.addActions([self.record_action, self.save_action, self.save_as_action])
+        file_menu.addActions([self.record_action, self.transcribe_files_action, self.save_action,
+                              self.save_as_action])
         file_menu.addAction(self.corrections_action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -206,6 +206,8 @@ class MainWindow(QMainWindow):
         d.running_changed.connect(self.on_dictation_running_changed)
         d.decoder_changed.connect(self.status.show_decoder)
         d.idle.connect(self.on_dictation_idle)
+        d.files.problem.connect(self.show_error)
+        d.files.notice.connect(self.show_notice)
 
     # -- messages -----------------------------------------------------------------------
 
@@ -230,6 +232,8 @@ class MainWindow(QMainWindow):
             self.show_notice(tr("model_still_loading", name=model_label(d.loading)))
         elif d.recognizer is None:
             self.show_error(tr("need_model"))
+        elif d.files.busy:
+            self.show_error(tr("files_record_busy"))
         elif d.start() and self.demo_name:
             self.show_notice(tr("demo_playing", name=self.demo_name))
 
@@ -265,16 +269,11 @@ class MainWindow(QMainWindow):
             self.status.show_stats(event)
             self.transcript.show_stats(event)
         elif isinstance(event, Failure):
-            self.show_failure(event)
+            self.show_error(failure_text(event))
         elif isinstance(event, Finished):
             self.view.show_partial("")
             if self.demo_name and not self._closing:
                 self.show_notice(tr("demo_done"))
-
-    def show_failure(self, failure: Failure) -> None:
-        """The failure's message, with the remedy its kind calls for."""
-        hint = FAILURE_HINTS.get(failure.kind)
-        self.show_error(failure.message + (" " + tr(hint) if hint else ""))
 
     @Slot(str)
     def on_models_ready(self, ref: str) -> None:
@@ -357,6 +356,12 @@ class MainWindow(QMainWindow):
         """At start: offer the text of a session that did not end cleanly."""
         return self.files.offer_recovery()
 
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self.intake.drag_enter(event)
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.intake.drop(event)
+
     # -- closing ------------------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -376,7 +381,8 @@ class MainWindow(QMainWindow):
         if self._closing:
             return
         self._closing = True
-        recording = self.dictation.running
+        recording = self.dictation.running or self.dictation.files.busy
+        self.dictation.files.cancel_all()
         self.dictation.stop()
         self.dictation.cancel_load()
         progress = QProgressDialog(tr("closing" if recording else "closing_load"), tr("close_now"),

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from livekr.decoder import Decoder
-from livekr.events import Stats
+from livekr.events import Failure, FailureKind, Stats
 from livekr.gui.i18n import tr
 from livekr.gui.qtcompat import emit
 
@@ -24,6 +24,18 @@ MESSAGE_STYLES = {
     "error": "background: #fdecea; color: #7d1a12; border: 1px solid #f5c2bd;",
     "info": "background: #eaf2fd; color: #12397d; border: 1px solid #bdd3f5;",
 }
+FAILURE_HINTS = {
+    FailureKind.INPUT: "hint_input",
+    FailureKind.RECOGNITION: "hint_recognition",
+    FailureKind.JOURNAL: "hint_journal",
+}
+"""The remedy shown after a failure's message, by kind (i18n keys)."""
+
+
+def failure_text(failure: Failure) -> str:
+    """The failure's message, with the remedy its kind calls for."""
+    hint = FAILURE_HINTS.get(failure.kind)
+    return failure.message + (" " + tr(hint) if hint else "")
 
 
 def model_label(ref: str) -> str:

@@ -1,6 +1,7 @@
 """The transcript view: committed finals, the live partial after them, uncertain characters.
 
-One paragraph per final. The partial lives in its own last paragraph, in a lighter colour,
+One paragraph per final; where the source changes (a transcribed file, or dictation after
+one) a heading paragraph names it. The partial lives in its own last paragraph, in a lighter colour,
 and is replaced in place; committed text before it is never rewritten, so nothing flickers.
 Characters whose confidence is below ``low_confidence`` are marked (a dotted underline in a
 calm colour; 0 turns the marks off) and have a tooltip with their confidence and time span;
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import QPushButton, QTextEdit, QToolTip, QWidget
 
 from livekr.gui.i18n import tr
 from livekr.gui.qtcompat import emit
-from livekr.transcript import CharSpan, Utterance
+from livekr.transcript import CharSpan, Utterance, source_name
 
 LOW_CONFIDENCE = 0.3
 """Characters below this confidence are marked (the settings can change it, or turn it off)."""
@@ -47,6 +48,13 @@ PALETTES = {
     "normal": ("#ffffff", "#1d1d1f", "#2f6fb5", "#b07d2b"),
     "caption": ("#000000", "#ffffff", "#9cc7ff", "#ffd60a"),
 }
+HEADING_SCALE = 0.8
+"""Section headings' size relative to the text."""
+
+
+def section_heading(source: str) -> str:
+    """The heading of a section from ``source``: the file's name, or "Dictation"."""
+    return source_name(source) or tr("dictation_heading")
 
 
 def clock(seconds: float) -> str:
@@ -72,6 +80,7 @@ class TranscriptView(QTextEdit):
         self.setUndoRedoEnabled(False)
         flags = Qt.TextInteractionFlag
         self.setTextInteractionFlags(flags.TextSelectableByMouse | flags.TextSelectableByKeyboard)
+        self.setAcceptDrops(False)  # files dropped here go to the window
         self._utterances: list[Utterance] = []
         self._first_shown = 0
         """Position in ``_utterances`` of the first final in the document (caption mode)."""
@@ -135,6 +144,10 @@ class TranscriptView(QTextEdit):
         fmt = QTextCharFormat()
         if kind == "partial":
             fmt.setForeground(QColor(partial))
+        elif kind == "heading":
+            fmt.setForeground(QColor(partial))
+            fmt.setFontWeight(QFont.Weight.Bold)
+            fmt.setFontPointSize(max(1.0, self._font_pt * HEADING_SCALE))
         elif kind == "low":
             fmt.setForeground(QColor(text))
             fmt.setUnderlineStyle(QTextCharFormat.UnderlineStyle.DotLine)
@@ -146,7 +159,7 @@ class TranscriptView(QTextEdit):
     # -- content ----------------------------------------------------------------------
 
     def committed_text(self) -> str:
-        """The finals as shown, one line each."""
+        """The finals as shown, one line each (without section headings)."""
         return "\n".join(u.text for u in self._utterances[self._first_shown:])
 
     def partial_text(self) -> str:
@@ -176,7 +189,16 @@ class TranscriptView(QTextEdit):
         cursor.beginEditBlock()
         self._remove_partial(cursor)
         cursor.movePosition(QTextCursor.MoveOperation.End)
-        if len(self._utterances) > self._first_shown:
+        shown_any = len(self._utterances) > self._first_shown
+        previous = self._utterances[-1].source if shown_any else ""
+        if utterance.source != previous:
+            if shown_any:
+                cursor.insertBlock()
+            cursor.setBlockFormat(self._paragraph_format())
+            cursor.block().setUserState(NOT_AN_UTTERANCE)
+            cursor.insertText(section_heading(utterance.source), self._format("heading"))
+            cursor.insertBlock()
+        elif shown_any:
             cursor.insertBlock()
         cursor.setBlockFormat(self._paragraph_format())
         cursor.block().setUserState(len(self._utterances))
