@@ -1,4 +1,5 @@
-"""The ``livekr`` command: the window, ``transcribe``, ``listen``, ``devices`` and ``models``.
+"""The ``livekr`` command: the window, ``transcribe``, ``listen``, ``devices``, ``models`` and
+``doctor``.
 
 This is the one place where real devices and models are built; everything below it takes
 them as arguments.
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from livekr.audio import AudioError, AudioSource, FileSource, source_warnings
-from livekr.cli_info import cmd_devices, cmd_models
+from livekr.cli_info import cmd_devices, cmd_doctor, cmd_models
 from livekr.config import (
     DEFAULT_MODEL,
     DecoderOptions,
@@ -113,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("devices", help="list microphones")
     sub.add_parser("models", help="list checkpoints livekr can load")
+    d = sub.add_parser("doctor", help="check what livekr needs here and say how to fix what is missing")
+    d.add_argument("--json", action="store_true", help="print the checks as a JSON list of objects")
     return parser
 
 
@@ -357,6 +360,7 @@ COMMANDS = {
     "recover": cmd_recover,
     "devices": cmd_devices,
     "models": cmd_models,
+    "doctor": cmd_doctor,
     None: cmd_window,
 }
 
