@@ -348,7 +348,21 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 
 def cmd_window(args: argparse.Namespace) -> int:
-    from livekr.gui.app import run_app
+    """The window; fails in one line, saying what to install, where Qt cannot start here
+    (Qt itself would abort the process)."""
+    from livekr.system import explain_qt_import_error, window_start_problem
+
+    problem = window_start_problem()
+    if problem is not None:
+        say(f"error: {problem}")
+        return EXIT_FAILED
+    try:
+        from livekr.gui.app import run_app
+    except ImportError as e:
+        if not str(e.name or "").startswith("PySide6") and "shared object" not in str(e):
+            raise
+        say(f"error: {explain_qt_import_error(e)}")
+        return EXIT_FAILED
 
     given = {name: getattr(args, name) for name in ("input_device", "keep_audio") if hasattr(args, name)}
     return run_app(args.model, from_arguments(RecognizerOptions, args), given, args.demo)

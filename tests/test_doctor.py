@@ -7,6 +7,7 @@ from __future__ import annotations
 import http.server
 import json
 import socket
+import sys
 import threading
 import urllib.error
 from collections.abc import Callable, Iterator
@@ -420,3 +421,14 @@ def test_qt_import_errors_name_the_package() -> None:
     assert set(XCB_LIBRARIES.values()) >= {"libxcb-icccm4", "libxcb-keysyms1", "libxkbcommon-x11-0"}
     message = explain_qt_import_error(ImportError("libEGL.so.1: cannot open shared object file"), "linux")
     assert "sudo apt install libegl1" in message and "livekr doctor" in message
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="displays are a Linux matter")
+def test_the_window_without_a_display_fails_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    assert main([]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("livekr: error: no display") and err.count("\n") == 1

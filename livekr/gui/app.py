@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from livekr.audio import AudioSource, FileSource
@@ -26,6 +27,7 @@ from livekr.microphone import InputDevice, MicrophoneSource, refresh_input_devic
 from livekr.models import list_checkpoints, recent_models
 from livekr.recognizer import Recognizer, load_recognizer
 from livekr.session import TranscriptSession
+from livekr.system import korean_font_warning
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +108,10 @@ def run_app(model: str | None, recognizer_override: RecognizerOptions, session_o
         demo_name=Path(demo).name if demo else "",
     )
     window.show()
+    no_font = korean_font_warning(QFontDatabase.families(QFontDatabase.WritingSystem.Korean))
+    if no_font is not None:
+        log.warning("%s", no_font)
+        window.show_error(no_font)
     ref = initial_model(model)
 
     def after_show() -> None:
