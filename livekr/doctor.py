@@ -9,7 +9,6 @@ pass fakes.
 
 from __future__ import annotations
 
-import ctypes.util
 import http.client
 import os
 import shutil
@@ -32,6 +31,8 @@ from livekr.system import (
     is_linux_like,
     korean_font_families,
     korean_font_fix,
+    library_loads,
+    missing_libraries,
     qt_import_fix,
     qt_platform_name,
     qt_version,
@@ -158,7 +159,7 @@ def check_display(env: Mapping[str, str] = os.environ, platform: str = sys.platf
 
 
 def check_xcb_libraries(
-    find_library: Callable[[str], str | None] = ctypes.util.find_library,
+    loads: Callable[[str], bool] = library_loads,
     env: Mapping[str, str] = os.environ,
     platform: str = sys.platform,
 ) -> Check:
@@ -166,14 +167,14 @@ def check_xcb_libraries(
     name = "Qt xcb libraries"
     if not is_linux_like(platform):
         return Check(name, OK, "not needed on this system")
-    missing = [lib for lib in XCB_LIBRARIES if find_library(lib) is None]
+    missing = missing_libraries(XCB_LIBRARIES, loads)
     if not missing:
         return Check(name, OK, f"all {len(XCB_LIBRARIES)} found")
     status = PROBLEM if uses_xcb(env, platform) else WARNING
     now = qt_platform_name(env) or "no X11"
     where = "" if status == PROBLEM else f" (needed for a window on X11; now {now})"
-    fix = f"Debian/Ubuntu: {apt_install([XCB_LIBRARIES[lib] for lib in missing])}"
-    return Check(name, status, f"missing {', '.join('lib' + lib for lib in missing)}{where}", fix)
+    fix = f"Debian/Ubuntu: {apt_install([XCB_LIBRARIES[soname] for soname in missing])}"
+    return Check(name, status, f"missing {', '.join(missing)}{where}", fix)
 
 
 def check_korean_font(fonts: Callable[[], list[str]] = korean_font_families,

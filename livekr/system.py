@@ -22,40 +22,40 @@ PROBE_TIMEOUT_S = 30.0
 """Longest wait for a probe that runs a program (fc-list, a Python with Qt)."""
 
 QT_LIBRARIES: dict[str, str] = {
-    "GL": "libgl1",
-    "EGL": "libegl1",
-    "fontconfig": "libfontconfig1",
-    "glib-2.0": "libglib2.0-0",
-    "dbus-1": "libdbus-1-3",
-    "xkbcommon": "libxkbcommon0",
+    "libGL.so.1": "libgl1",
+    "libEGL.so.1": "libegl1",
+    "libfontconfig.so.1": "libfontconfig1",
+    "libglib-2.0.so.0": "libglib2.0-0",
+    "libdbus-1.so.3": "libdbus-1-3",
+    "libxkbcommon.so.0": "libxkbcommon0",
 }
-"""System libraries that PySide6's QtGui loads on Linux (``find_library`` name → the
-Debian/Ubuntu package that has it); without one, ``import PySide6.QtWidgets`` fails."""
+"""System libraries that PySide6's QtGui loads on Linux (soname → the Debian/Ubuntu package
+that has it); without one, ``import PySide6.QtWidgets`` fails."""
 
 XCB_LIBRARIES: dict[str, str] = {
-    "xcb": "libxcb1",
-    "X11": "libx11-6",
-    "X11-xcb": "libx11-xcb1",
-    "xkbcommon-x11": "libxkbcommon-x11-0",
-    "xcb-cursor": "libxcb-cursor0",
-    "xcb-icccm": "libxcb-icccm4",
-    "xcb-image": "libxcb-image0",
-    "xcb-keysyms": "libxcb-keysyms1",
-    "xcb-randr": "libxcb-randr0",
-    "xcb-render": "libxcb-render0",
-    "xcb-render-util": "libxcb-render-util0",
-    "xcb-shape": "libxcb-shape0",
-    "xcb-shm": "libxcb-shm0",
-    "xcb-sync": "libxcb-sync1",
-    "xcb-util": "libxcb-util1",
-    "xcb-xfixes": "libxcb-xfixes0",
-    "xcb-xkb": "libxcb-xkb1",
+    "libxcb.so.1": "libxcb1",
+    "libX11.so.6": "libx11-6",
+    "libX11-xcb.so.1": "libx11-xcb1",
+    "libxkbcommon-x11.so.0": "libxkbcommon-x11-0",
+    "libxcb-cursor.so.0": "libxcb-cursor0",
+    "libxcb-icccm.so.4": "libxcb-icccm4",
+    "libxcb-image.so.0": "libxcb-image0",
+    "libxcb-keysyms.so.1": "libxcb-keysyms1",
+    "libxcb-randr.so.0": "libxcb-randr0",
+    "libxcb-render.so.0": "libxcb-render0",
+    "libxcb-render-util.so.0": "libxcb-render-util0",
+    "libxcb-shape.so.0": "libxcb-shape0",
+    "libxcb-shm.so.0": "libxcb-shm0",
+    "libxcb-sync.so.1": "libxcb-sync1",
+    "libxcb-util.so.1": "libxcb-util1",
+    "libxcb-xfixes.so.0": "libxcb-xfixes0",
+    "libxcb-xkb.so.1": "libxcb-xkb1",
 }
 """System libraries of Qt's xcb platform plugin (the window on X11) that the PySide6 wheel
-does not bring (``ldd libqxcb.so``), with their Debian/Ubuntu packages. Without one Qt
-aborts at start: "Could not load the Qt platform plugin "xcb"."""
+does not bring (``ldd libqxcb.so``; soname → Debian/Ubuntu package). Without one Qt aborts at
+start: "Could not load the Qt platform plugin "xcb"."""
 
-_MISSING_SONAME = re.compile(r"lib([\w.+-]+?)\.so[\d.]*: cannot open shared object file")
+_MISSING_SONAME = re.compile(r"(lib[\w.+-]+?\.so[\d.]*): cannot open shared object file")
 
 _QT_FONTS_SCRIPT = (
     "from PySide6.QtGui import QFontDatabase, QGuiApplication\n"
@@ -74,10 +74,19 @@ def apt_install(packages: list[str]) -> str:
     return f"sudo apt install {' '.join(packages)}"
 
 
-def missing_packages(libraries: Mapping[str, str],
-                     find_library: Callable[[str], str | None] = ctypes.util.find_library) -> list[str]:
-    """Debian/Ubuntu packages of the ``libraries`` (name → package) the system lacks."""
-    return [package for name, package in libraries.items() if find_library(name) is None]
+def library_loads(soname: str) -> bool:
+    """True when the dynamic loader finds and loads ``soname`` (as Qt's plugin would need it)."""
+    try:
+        ctypes.CDLL(soname)
+    except OSError:
+        return False
+    return True
+
+
+def missing_libraries(libraries: Mapping[str, str],
+                      loads: Callable[[str], bool] = library_loads) -> list[str]:
+    """The sonames among ``libraries`` (soname → package) that the system lacks."""
+    return [soname for soname in libraries if not loads(soname)]
 
 
 def package_for_import_error(message: str) -> str | None:
@@ -86,8 +95,7 @@ def package_for_import_error(message: str) -> str | None:
     match = _MISSING_SONAME.search(message)
     if match is None:
         return None
-    known = {name.lower(): package for name, package in {**QT_LIBRARIES, **XCB_LIBRARIES}.items()}
-    return known.get(match.group(1).lower())
+    return {**QT_LIBRARIES, **XCB_LIBRARIES}.get(match.group(1))
 
 
 def qt_import_fix(error: BaseException, platform: str = sys.platform) -> str:
@@ -147,17 +155,18 @@ def uses_xcb(env: Mapping[str, str], platform: str = sys.platform) -> bool:
 def window_start_problem(
     env: Mapping[str, str] = os.environ,
     platform: str = sys.platform,
-    find_library: Callable[[str], str | None] = ctypes.util.find_library,
+    loads: Callable[[str], bool] = library_loads,
 ) -> str | None:
     """Why the window cannot start here, when that is known before Qt starts (Qt itself would
     abort the process with a terse message); None when it may start."""
     if display_missing(env, platform):
         return f"no display to open the window on (DISPLAY and WAYLAND_DISPLAY are not set): {DISPLAY_FIX}"
     if uses_xcb(env, platform):
-        missing = missing_packages(XCB_LIBRARIES, find_library)
+        missing = missing_libraries(XCB_LIBRARIES, loads)
         if missing:
-            return (f"Qt's X11 platform plugin (xcb) lacks system libraries: install them "
-                    f"(Debian/Ubuntu: {apt_install(missing)}); {DOCTOR_HINT}")
+            packages = apt_install([XCB_LIBRARIES[soname] for soname in missing])
+            return (f"Qt's X11 platform plugin (xcb) needs {', '.join(missing)}: install "
+                    f"(Debian/Ubuntu: {packages}); {DOCTOR_HINT}")
     return None
 
 

@@ -52,8 +52,8 @@ def audio_error(cause: BaseException) -> AudioError:
         return e
 
 
-def finds_all_but(*missing: str) -> Callable[[str], str | None]:
-    return lambda name: None if name in missing else f"lib{name}.so.1"
+def loads_all_but(*missing: str) -> Callable[[str], bool]:
+    return lambda soname: soname not in missing
 
 
 # -- audio ------------------------------------------------------------------------------
@@ -121,23 +121,24 @@ def test_display_needed_only_on_linux_and_found_in_the_environment() -> None:
 
 
 def test_xcb_libraries_name_the_packages_to_install() -> None:
-    assert doctor.check_xcb_libraries(finds_all_but(), {"DISPLAY": ":0"}, "linux").status == OK
+    assert doctor.check_xcb_libraries(loads_all_but(), {"DISPLAY": ":0"}, "linux").status == OK
 
     x11 = {"DISPLAY": ":0"}
-    missing = doctor.check_xcb_libraries(finds_all_but("xcb-icccm", "xcb-keysyms"), x11, "linux")
+    lacking = loads_all_but("libxcb-icccm.so.4", "libxcb-keysyms.so.1")
+    missing = doctor.check_xcb_libraries(lacking, x11, "linux")
     assert missing.status == PROBLEM  # the window would use xcb: Qt would abort
-    assert missing.detail == "missing libxcb-icccm, libxcb-keysyms"
+    assert missing.detail == "missing libxcb-icccm.so.4, libxcb-keysyms.so.1"
     assert missing.fix == "Debian/Ubuntu: sudo apt install libxcb-icccm4 libxcb-keysyms1"
 
     wayland = {"WAYLAND_DISPLAY": "wayland-0"}
-    on_wayland = doctor.check_xcb_libraries(finds_all_but("xkbcommon-x11"), wayland, "linux")
+    on_wayland = doctor.check_xcb_libraries(loads_all_but("libxkbcommon-x11.so.0"), wayland, "linux")
     assert on_wayland.status == WARNING and "libxkbcommon-x11-0" in on_wayland.fix
-    forced = doctor.check_xcb_libraries(finds_all_but("xcb-cursor"), {"QT_QPA_PLATFORM": "xcb"}, "linux")
+    asked_for_xcb = {"QT_QPA_PLATFORM": "xcb"}
+    forced = doctor.check_xcb_libraries(loads_all_but("libxcb-cursor.so.0"), asked_for_xcb, "linux")
     assert forced.status == PROBLEM
 
-    asked: list[str] = []
-    assert doctor.check_xcb_libraries(lambda name: asked.append(name), {}, "darwin").status == OK
-    assert asked == []  # not looked for where there is no xcb
+    # not looked for where there is no xcb
+    assert doctor.check_xcb_libraries(raising(AssertionError("looked")), {}, "darwin").status == OK
 
 
 def test_korean_font_found_missing_or_unknown() -> None:
@@ -399,14 +400,14 @@ def test_the_real_doctor_has_a_line_per_check_and_fails_only_on_a_problem(
 
 
 def test_window_start_problems_are_found_before_qt_starts() -> None:
-    everything = finds_all_but()
+    everything = loads_all_but()
     assert window_start_problem({}, "linux", everything) is not None
     assert "xvfb-run" in (window_start_problem({}, "linux", everything) or "")
     assert window_start_problem({"DISPLAY": ":0"}, "linux", everything) is None
     assert window_start_problem({}, "darwin", everything) is None
     assert window_start_problem({}, "win32", everything) is None
 
-    lacking = finds_all_but("xcb-cursor")
+    lacking = loads_all_but("libxcb-cursor.so.0")
     problem = window_start_problem({"DISPLAY": ":0"}, "linux", lacking)
     assert problem is not None and "sudo apt install libxcb-cursor0" in problem and "livekr doctor" in problem
     # Wayland, or a platform asked for by name, does not need the xcb libraries
@@ -432,3 +433,11 @@ def test_the_window_without_a_display_fails_in_one_line(
     assert main([]) == 1
     err = capsys.readouterr().err
     assert err.startswith("livekr: error: no display") and err.count("\n") == 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="sonames are Linux's")
+def test_libraries_are_looked_for_as_the_loader_finds_them() -> None:
+    from livekr.system import library_loads
+
+    assert library_loads("libc.so.6")
+    assert not library_loads("libxcb-livekr-nonexistent.so.9")
