@@ -441,3 +441,22 @@ def test_libraries_are_looked_for_as_the_loader_finds_them() -> None:
 
     assert library_loads("libc.so.6")
     assert not library_loads("libxcb-livekr-nonexistent.so.9")
+
+
+def test_trainer_scripts_without_the_training_extra_say_what_to_install(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from trainer.entry import run
+
+    (tmp_path / "needs_jiwer_livekr_test.py").write_text("import jiwer.missing_part_for_livekr_test\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        assert run("needs_jiwer_livekr_test", "livekr-eval", []) == 1
+    finally:
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("needs_jiwer_livekr_test", None)
+    with pytest.raises(ModuleNotFoundError):  # not the extra's: a real error
+        run("no_such_module_livekr_test", "livekr-eval", [])
+    err = capsys.readouterr().err
+    assert err == ("livekr-eval: the training extra is not installed (jiwer.missing_part_for_livekr_test is "
+                   "missing): pip install 'livekr[train]'\n")
