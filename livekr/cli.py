@@ -1,4 +1,5 @@
-"""The ``livekr`` command: the window, ``transcribe``, ``listen``, ``devices`` and ``models``.
+"""The ``livekr`` command: the window, ``transcribe``, ``listen``, ``devices``, ``models`` and
+``doctor``.
 
 This is the one place where real devices and models are built; everything below it takes
 them as arguments.
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from livekr.audio import AudioError, AudioSource, FileSource, source_warnings
-from livekr.cli_info import cmd_devices, cmd_models
+from livekr.cli_info import cmd_devices, cmd_doctor, cmd_models
 from livekr.config import (
     DEFAULT_MODEL,
     DecoderOptions,
@@ -113,6 +114,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("devices", help="list microphones")
     sub.add_parser("models", help="list checkpoints livekr can load")
+    d = sub.add_parser("doctor", help="check what livekr needs here and say how to fix what is missing")
+    d.add_argument("--json", action="store_true", help="print the checks as a JSON list of objects")
     return parser
 
 
@@ -345,7 +348,21 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 
 def cmd_window(args: argparse.Namespace) -> int:
-    from livekr.gui.app import run_app
+    """The window; fails in one line, saying what to install, where Qt cannot start here
+    (Qt itself would abort the process)."""
+    from livekr.system import explain_qt_import_error, window_start_problem
+
+    problem = window_start_problem()
+    if problem is not None:
+        say(f"error: {problem}")
+        return EXIT_FAILED
+    try:
+        from livekr.gui.app import run_app
+    except ImportError as e:
+        if not str(e.name or "").startswith("PySide6") and "shared object" not in str(e):
+            raise
+        say(f"error: {explain_qt_import_error(e)}")
+        return EXIT_FAILED
 
     given = {name: getattr(args, name) for name in ("input_device", "keep_audio") if hasattr(args, name)}
     return run_app(args.model, from_arguments(RecognizerOptions, args), given, args.demo)
@@ -357,6 +374,7 @@ COMMANDS = {
     "recover": cmd_recover,
     "devices": cmd_devices,
     "models": cmd_models,
+    "doctor": cmd_doctor,
     None: cmd_window,
 }
 

@@ -1,17 +1,22 @@
-"""The commands that say what livekr can use here: ``livekr devices`` (microphones) and
-``livekr models`` (checkpoints, what was measured for them on this CPU, published models)."""
+"""The commands that say what livekr can use here: ``livekr devices`` (microphones),
+``livekr models`` (checkpoints, what was measured for them on this CPU, published models) and
+``livekr doctor`` (everything livekr needs, with the fix for what is missing)."""
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from typing import TYPE_CHECKING
 
-from livekr.console import EXIT_OK
+from livekr.console import EXIT_FAILED, EXIT_OK, say
 
 if TYPE_CHECKING:
+    from livekr.doctor import Check
     from livekr.microphone import InputDevice
+
 
 def cmd_devices(args: argparse.Namespace, list_devices: Callable[[], list[InputDevice]] | None = None) -> int:
     """List the microphones (``list_devices`` defaults to PortAudio's list)."""
@@ -45,3 +50,20 @@ def cmd_models(args: argparse.Namespace) -> int:
     for ref in HUB_MODELS:
         print(ref)
     return EXIT_OK
+
+
+def cmd_doctor(args: argparse.Namespace, checks: Sequence[Callable[[], Check]] | None = None) -> int:
+    """Run the checks (``checks`` defaults to all of ``livekr.doctor``): one aligned line each
+    as it finishes, or with ``--json`` a list of objects; exit 1 when any found a problem."""
+    from livekr.doctor import CHECKS, format_check, has_problem, run_check, summary
+
+    results = []
+    for check in CHECKS if checks is None else checks:
+        result = run_check(check)
+        results.append(result)
+        if not args.json:
+            print(format_check(result), flush=True)
+    if args.json:
+        print(json.dumps([asdict(r) for r in results], ensure_ascii=False, indent=1))
+    say(summary(results))
+    return EXIT_FAILED if has_problem(results) else EXIT_OK

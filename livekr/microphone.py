@@ -18,13 +18,17 @@ import numpy as np
 
 from livekr.audio import AudioError, StreamResampler
 from livekr.config import SAMPLE_RATE, AudioOptions
+from livekr.system import DOCTOR_HINT
 
 log = logging.getLogger(__name__)
 
 PORTAUDIO_HINT = (
     "install the PortAudio library (Debian/Ubuntu: sudo apt install libportaudio2; "
-    "Fedora: sudo dnf install portaudio; macOS and Windows: it comes with the sounddevice wheel)"
+    "Fedora: sudo dnf install portaudio; macOS and Windows: it comes with the sounddevice wheel, "
+    "pip install --force-reinstall sounddevice)"
 )
+SOUNDDEVICE_HINT = "pip install sounddevice"
+
 @dataclass(frozen=True)
 class InputDevice:
     """A capture device as PortAudio lists it."""
@@ -37,13 +41,17 @@ class InputDevice:
     is_default: bool
 
 
-def _import_sounddevice() -> Any:
+def import_sounddevice() -> Any:
+    """The sounddevice module; AudioError saying what to install when it or PortAudio is
+    missing (the cause is the ImportError, or the OSError of the missing library)."""
     try:
         import sounddevice
     except ImportError as e:
-        raise AudioError("the microphone needs the sounddevice package: pip install sounddevice") from e
+        raise AudioError(f"the microphone needs the sounddevice package: {SOUNDDEVICE_HINT}") from e
     except OSError as e:
-        raise AudioError(f"the microphone needs PortAudio, which is missing: {PORTAUDIO_HINT}") from e
+        raise AudioError(
+            f"the microphone needs PortAudio, which is missing: {PORTAUDIO_HINT}; {DOCTOR_HINT}"
+        ) from e
     return sounddevice
 
 
@@ -59,7 +67,7 @@ def list_input_devices(refresh: bool = False, sounddevice: Any = None) -> list[I
     microphones plugged in since then appear (skipped while a stream is open, since the
     restart would cut it).
     """
-    sd = sounddevice or _import_sounddevice()
+    sd = sounddevice or import_sounddevice()
     with _streams_lock:
         if refresh and _open_streams == 0:
             sd._terminate()
@@ -156,7 +164,7 @@ class MicrophoneSource:
         """Open the device and start capturing; nothing is opened after ``stop()``."""
         if self._stopped.is_set():
             return
-        sd = self._sd or _import_sounddevice()
+        sd = self._sd or import_sounddevice()
         device = resolve_input_device(self.device_spec, list_input_devices(sounddevice=sd))
         self.description = device.name
         try:

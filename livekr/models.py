@@ -83,9 +83,10 @@ def checkpoint_info(folder: Path) -> CheckpointInfo:
     return CheckpointInfo(str(folder), folder.name, folder, read_card(folder))
 
 
-def list_checkpoints() -> list[CheckpointInfo]:
-    """Local checkpoints in ``models_dir()``, sorted by name; empty if the folder is missing."""
-    root = models_dir()
+def list_checkpoints(root: Path | None = None) -> list[CheckpointInfo]:
+    """Local checkpoints in ``root`` (default ``models_dir()``), sorted by name; empty if the
+    folder is missing."""
+    root = models_dir() if root is None else root
     try:
         folders = sorted(p for p in root.iterdir() if (p / "config.json").is_file())
     except OSError:

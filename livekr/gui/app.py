@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from livekr.audio import AudioSource, FileSource
@@ -27,6 +28,7 @@ from livekr.models import list_checkpoints, recent_models
 from livekr.playback import Player
 from livekr.recognizer import Recognizer, load_recognizer
 from livekr.session import TranscriptSession
+from livekr.system import korean_font_warning
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +110,10 @@ def run_app(model: str | None, recognizer_override: RecognizerOptions, session_o
         demo_name=Path(demo).name if demo else "",
     )
     window.show()
+    no_font = korean_font_warning(QFontDatabase.families(QFontDatabase.WritingSystem.Korean))
+    if no_font is not None:
+        log.warning("%s", no_font)
+        window.show_error(no_font)
     ref = initial_model(model)
 
     def after_show() -> None:
