@@ -375,6 +375,43 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{name}: journal version {version} is newer than this livekr reads ({supported}); update livekr to "
         "recover it (the file is kept)",
     ),
+    # -- options (options, config): the settings dialog shows them -------------------------
+    "option.not_bool": (
+        "{name}은(는) 참이나 거짓이어야 합니다(받은 값: {value!r})",
+        "{name} must be true or false, got {value!r}",
+    ),
+    "option.not_number": (
+        "{name}은(는) 숫자여야 합니다(받은 값: {value!r})",
+        "{name} must be a number, got {value!r}",
+    ),
+    "option.not_whole": (
+        "{name}은(는) 정수여야 합니다(받은 값: {value!r})",
+        "{name} must be a whole number, got {value!r}",
+    ),
+    "option.below": (
+        "{name}은(는) {minimum:g} 이상이어야 합니다(받은 값: {value})",
+        "{name} must be at least {minimum:g}, got {value}",
+    ),
+    "option.above": (
+        "{name}은(는) {maximum:g} 이하여야 합니다(받은 값: {value})",
+        "{name} must be at most {maximum:g}, got {value}",
+    ),
+    "option.not_choice": (
+        "{name}은(는) {allowed} 중 하나여야 합니다(받은 값: {value!r})",
+        "{name} must be one of {allowed}, got {value!r}",
+    ),
+    "option.not_choice_or_pattern": (
+        "{name}은(는) {allowed} 중 하나이거나 {pattern} 형식이어야 합니다(받은 값: {value!r})",
+        "{name} must be one of {allowed} or {pattern}, got {value!r}",
+    ),
+    "config.end_silence_short": (
+        "말 끝 판단 침묵(end_silence_ms)은 한 프레임 이상이어야 합니다",
+        "end_silence_ms must be at least one frame long",
+    ),
+    "config.max_utterance_short": (
+        "최대 발화 길이(max_utterance_s)는 split_search_s보다 길어야 합니다",
+        "max_utterance_s must be longer than split_search_s",
+    ),
     # -- custom words (hotwords) -------------------------------------------------------------
     "hotwords.not_number": (
         "{source}:{line}: 가중치 {boost!r}은(는) 숫자가 아닙니다. ‘단어<탭>가중치’ 형식으로 쓰세요(예: "

@@ -20,14 +20,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from livekr.messages import Message, os_error
+from livekr.messages import LocalizedError, os_error
 from livekr.text import VocabKind, normalize, to_units
 
 MAX_BOOST = 50.0
 """Largest boost a list may give one word (per character)."""
 
 
-class HotwordError(Exception):
+class HotwordError(LocalizedError):
     """A list of custom words cannot be read; the message names the file and line."""
 
 
@@ -56,11 +56,11 @@ def parse_hotwords(lines: Iterable[str], source: str = "custom words") -> list[H
             try:
                 boost = float(boost_text)
             except ValueError as e:
-                raise HotwordError(Message("hotwords.not_number", source=source, line=number,
-                                           boost=boost_text.strip())) from e
+                raise HotwordError("hotwords.not_number", source=source, line=number,
+                                   boost=boost_text.strip()) from e
             if not 0 < boost <= MAX_BOOST:
-                raise HotwordError(Message("hotwords.out_of_range", source=source, line=number, max=MAX_BOOST,
-                                           boost=boost))
+                raise HotwordError("hotwords.out_of_range", source=source, line=number, max=MAX_BOOST,
+                                   boost=boost)
         text = normalize(word)
         if text:
             found.pop(text, None)
@@ -75,9 +75,9 @@ def read_hotwords(path: str | Path) -> list[Hotword]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as e:
-        raise HotwordError(Message("hotwords.unreadable", path=path, reason=os_error(e))) from e
+        raise HotwordError("hotwords.unreadable", path=path, reason=os_error(e)) from e
     except UnicodeDecodeError as e:
-        raise HotwordError(Message("hotwords.not_utf8", path=path, detail=e.reason)) from e
+        raise HotwordError("hotwords.not_utf8", path=path, detail=e.reason) from e
     return parse_hotwords(text.splitlines(), str(path))
 
 

@@ -26,7 +26,7 @@ from livekr.gui.controller import Dictation
 from livekr.gui.custom_words import save_custom_words
 from livekr.gui.dialogs import Prompter
 from livekr.gui.file_actions import FileActions
-from livekr.gui.i18n import tr
+from livekr.gui.i18n import localize, title, tr
 from livekr.gui.level_meter import LevelMeter
 from livekr.gui.menus import InputMenu, ModelMenu
 from livekr.gui.qtcompat import disconnect, emit
@@ -76,7 +76,8 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._force_close = False
         self._close_progress: QProgressDialog | None = None
-        self.setWindowTitle(tr("app_title") + (f" — demo: {demo_name}" if demo_name else ""))
+        name = tr("app_title")
+        self.setWindowTitle(tr("title_demo", title=name, name=demo_name) if demo_name else name)
         self._build_ui()
         self.files = FileActions(self, self.view, prompter, dictation, self.show_notice, self.show_error)
         self._build_actions()
@@ -250,9 +251,9 @@ class MainWindow(QMainWindow):
                 self.show_notice(tr("demo_done"))
 
     def show_failure(self, failure: Failure) -> None:
-        """The failure's message, with the remedy its kind calls for."""
+        """The failure's message in the window's language, with the remedy its kind calls for."""
         hint = FAILURE_HINTS.get(failure.kind)
-        self.show_error(failure.message + (" " + tr(hint) if hint else ""))
+        self.show_error(localize(failure.message) + (" " + tr(hint) if hint else ""))
 
     @Slot(str)
     def on_dictation_model_loading(self, ref: str) -> None:
@@ -313,7 +314,7 @@ class MainWindow(QMainWindow):
         lines = [info.ref, *card_lines(info)] if info.card else [info.ref, tr("no_card")]
         if self.dictation.recognizer is not None:
             lines.append(self.dictation.recognizer.device_label)
-        self.prompter.show_info(self, tr("info_title"), "\n".join(lines))
+        self.prompter.show_info(self, title("info_title"), "\n".join(lines))
 
     @Slot(str)
     def choose_input(self, name: str) -> None:
@@ -395,7 +396,8 @@ class MainWindow(QMainWindow):
             return
         self._closing = True
         self.dictation.stop()
-        progress = QProgressDialog(tr("closing"), "Close now", 0, 0, self)
+        progress = QProgressDialog(tr("closing"), tr("close_now"), 0, 0, self)
+        progress.setWindowTitle(title("closing_title"))
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(0)
         progress.canceled.connect(self._on_close_progress_canceled)

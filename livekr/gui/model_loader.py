@@ -4,8 +4,9 @@
 deleteLater; the worker moves itself back to the GUI thread at the end of ``run`` and is
 deleted there).
 One load runs at a time; asking for another while busy queues it (the newest request
-wins). Every exception in the worker becomes ``failed`` with a one-line reason, and the
-worker's ``finished`` always fires.
+wins). Every exception in the worker becomes ``failed`` with a one-line reason in the
+window's language (``i18n.localize``: never a class name; the log keeps the English and any
+traceback), and the worker's ``finished`` always fires. Progress lines are localised too.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from livekr.config import RecognizerOptions
+from livekr.gui.i18n import localize
 from livekr.gui.qtcompat import emit
 from livekr.recognizer import ModelLoadError, Recognizer
 
@@ -33,9 +35,9 @@ class ModelLoadWorker(QObject):
     loaded = Signal(object)
     """The ``Recognizer``."""
     failed = Signal(str)
-    """A one-line reason."""
+    """A one-line reason, in the window's language."""
     progress = Signal(str)
-    """A one-line message about a slow step of the load."""
+    """A one-line message about a slow step of the load, in the window's language."""
     finished = Signal()
     """Always emitted, after ``loaded`` or ``failed``."""
 
@@ -47,18 +49,18 @@ class ModelLoadWorker(QObject):
 
     def report(self, message: str) -> None:
         """Passed to the load function as its progress callback (worker thread)."""
-        emit(self.progress, message)
+        emit(self.progress, localize(message))
 
     @Slot()
     def run(self) -> None:
         try:
             recognizer = self._load(self.ref, self.options, progress=self.report)
         except ModelLoadError as e:
-            emit(self.failed, str(e))
+            log.warning("cannot load %s: %s", self.ref, e)
+            emit(self.failed, localize(e))
         except Exception as e:  # the thread edge: every error reaches the GUI
             log.exception("loading %s failed", self.ref)
-            first = (str(e).strip().splitlines() or [""])[0]
-            emit(self.failed, f"{type(e).__name__}: {first}")
+            emit(self.failed, localize(e))
         else:
             emit(self.loaded, recognizer)
         finally:
@@ -79,7 +81,7 @@ class ModelLoader(QObject):
     loaded = Signal(str, object)
     """(ref, recognizer)."""
     failed = Signal(str, str)
-    """(ref, reason)."""
+    """(ref, reason in the window's language)."""
     progress = Signal(str)
     """A one-line message about a slow step of the running load (e.g. converting the model)."""
     idle = Signal()
