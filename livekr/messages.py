@@ -87,7 +87,8 @@ class LocalizedError(Exception):
     command line prints), ``localized(error, lang)`` the text in ``lang``.
 
     ``key`` names a catalogue entry filled with ``values``; a ``Message`` is taken as it is.
-    A text that is not a key is kept as English-only text (for messages not catalogued yet).
+    A text that is not a key, given without values, is kept as English-only text (for
+    messages not catalogued yet: a window shows it as it is).
     """
 
     def __init__(self, key: str, /, **values: Any) -> None:
