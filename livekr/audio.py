@@ -23,6 +23,7 @@ import soxr
 from livekr.audioheader import declared_frames
 from livekr.config import SAMPLE_RATE, AudioOptions
 from livekr.fileio import file_kind
+from livekr.messages import LocalizedError, Message, os_error
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,9 @@ def has_audio_extension(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix.lower() in AUDIO_EXTENSIONS
 
 
-class AudioError(Exception):
-    """A source cannot deliver audio; the message says why and what to do."""
+class AudioError(LocalizedError):
+    """A source cannot deliver audio; the message (from ``livekr.catalogue``) says why and what
+    to do."""
 
 
 class AudioSource(Protocol):
@@ -174,7 +176,7 @@ class _BlockSource:
         """
         if not self._non_finite:
             return []
-        return [f"{self._non_finite} samples were NaN or infinite and were replaced with silence"]
+        return [Message("audio.non_finite", count=self._non_finite)]
 
     @property
     def dropped_blocks(self) -> int:
@@ -226,14 +228,12 @@ class ArraySource(_BlockSource):
 def _unreadable(path: Path, e: OSError) -> AudioError:
     """The one-line error for a file that cannot be opened or examined."""
     if e.errno in (errno.EACCES, errno.EPERM):
-        return AudioError(
-            f"{path}: permission denied; livekr may not read this file (check its permissions with ls -l)"
-        )
+        return AudioError("audio.permission", path=path)
     if e.errno in (errno.EMFILE, errno.ENFILE):
-        return AudioError(f"{path}: cannot be opened, too many files are open; close some programs")
+        return AudioError("audio.too_many_files", path=path)
     if e.errno == errno.ENOTDIR:
-        return AudioError(f"{path}: no such file (part of the path is not a folder)")
-    return AudioError(f"{path}: cannot be opened ({e.strerror or e})")
+        return AudioError("audio.not_a_folder", path=path)
+    return AudioError("audio.cannot_open", path=path, reason=os_error(e))
 
 
 def check_audio_path(path: str | os.PathLike[str]) -> os.stat_result:
@@ -245,17 +245,16 @@ def check_audio_path(path: str | os.PathLike[str]) -> os.stat_result:
         st = os.stat(p)
     except FileNotFoundError as e:
         if os.path.islink(p):
-            raise AudioError(f"{p} is a link to {os.readlink(p)}, which does not exist") from e
-        raise AudioError(f"{p}: no such file") from e
+            raise AudioError("audio.dangling_link", path=p, target=os.readlink(p)) from e
+        raise AudioError("audio.no_file", path=p) from e
     except OSError as e:
         raise _unreadable(p, e) from e
     if stat.S_ISDIR(st.st_mode):
-        raise AudioError(f"{p} is a folder; give an audio file (WAV, FLAC, OGG or MP3)")
+        raise AudioError("audio.is_folder", path=p)
     if not stat.S_ISREG(st.st_mode):
-        kind = file_kind(st.st_mode)
-        raise AudioError(f"{p} is {kind}, not a regular file; save the audio to a file first")
+        raise AudioError("audio.not_regular", path=p, kind=file_kind(st.st_mode))
     if st.st_size == 0:
-        raise AudioError(f"{p} is empty (0 bytes); record or export the audio again")
+        raise AudioError("audio.empty", path=p)
     return st
 
 
@@ -274,13 +273,10 @@ def open_sound_file(path: str | os.PathLike[str]) -> soundfile.SoundFile:
     except OSError as e:
         raise _unreadable(p, e) from e
     except (soundfile.LibsndfileError, RuntimeError, TypeError) as e:
-        raise AudioError(
-            f"{p} is not audio that livekr can read ({e}); "
-            "convert it to WAV, FLAC, OGG or MP3, e.g. with: ffmpeg -i INPUT -ar 16000 OUT.wav"
-        ) from e
+        raise AudioError("audio.unreadable", path=p, detail=str(e)) from e
     if f.frames == 0:
         f.close()
-        raise AudioError(f"{p} contains no audio samples; record or export the audio again")
+        raise AudioError("audio.no_samples", path=p)
     return f
 
 
@@ -328,7 +324,7 @@ class FileSource(_BlockSource):
         f = open_sound_file(self.path)
         if (f.samplerate, f.channels) != (self.native_rate, self.channels):
             f.close()
-            raise AudioError(f"{self.path} changed since it was checked; give it again")
+            raise AudioError("audio.changed", path=self.path)
         self._file = f
         super().start()
 
@@ -345,8 +341,7 @@ class FileSource(_BlockSource):
         except (soundfile.LibsndfileError, RuntimeError) as e:
             reason = _libsndfile_reason(e)
             if self._frames_read == 0:
-                message = f"{self.path}: no audio could be read ({reason}); the file is damaged"
-                raise AudioError(message) from e
+                raise AudioError("audio.damaged", path=self.path, reason=reason) from e
             self._decode_error = reason
             return np.zeros((0, self.channels), dtype=np.float32)
 
@@ -369,7 +364,8 @@ class FileSource(_BlockSource):
 
     @property
     def warnings(self) -> list[str]:
-        lines = [f"{self.path}: {line}; the file is damaged" for line in super().warnings]
+        lines: list[str] = [Message("audio.damaged_warning", path=self.path, warning=line)
+                            for line in super().warnings]
         truncation = self._truncation_warning()
         return [*lines, truncation] if truncation else lines
 
@@ -380,11 +376,10 @@ class FileSource(_BlockSource):
         read = f"{self._frames_read / self.native_rate:.1f} s"
         declared = self._declared or 0
         if declared - self._frames_read > TRUNCATION_TOLERANCE_S * self.native_rate:
-            said = f"{self.path}: the header says {declared / self.native_rate:.1f} s"
-            said += f" but only {read} could be read"
+            said = {"path": self.path, "declared": f"{declared / self.native_rate:.1f} s", "read": read}
             if self._decode_error is None:
-                return f"{said}; the file is truncated"
-            return f"{said} ({self._decode_error}); the file is truncated or damaged"
+                return Message("audio.truncated", **said)
+            return Message("audio.truncated_damaged", **said, reason=self._decode_error)
         if self._decode_error is not None:
-            return f"{self.path}: reading stopped after {read} ({self._decode_error}); the file is damaged"
+            return Message("audio.stopped_early", path=self.path, read=read, reason=self._decode_error)
         return None

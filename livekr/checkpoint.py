@@ -17,11 +17,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from livekr.messages import LocalizedError, Message, os_error
+
 log = logging.getLogger(__name__)
 
 
-class ModelLoadError(Exception):
-    """A checkpoint cannot be loaded; the message says why and what to do."""
+class ModelLoadError(LocalizedError):
+    """A checkpoint cannot be loaded; the message (from ``livekr.catalogue``) says why and what
+    to do."""
 
 
 CHECKPOINT_JSON_FILES = (
@@ -39,17 +42,11 @@ def _read_json_object(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as e:
-        raise ModelLoadError(f"cannot read {path}: {e.strerror or e}") from e
+        raise ModelLoadError("checkpoint.unreadable", path=path, reason=os_error(e)) from e
     except ValueError as e:  # also UnicodeDecodeError
-        raise ModelLoadError(
-            f"{path} is not valid JSON ({first_line(e)}); the file is damaged: restore it from "
-            "where the checkpoint came from"
-        ) from e
+        raise ModelLoadError("checkpoint.bad_json", path=path, detail=first_line(e)) from e
     if not isinstance(data, dict):
-        raise ModelLoadError(
-            f"{path} holds no JSON object; the file is damaged: restore it from where the checkpoint "
-            "came from"
-        )
+        raise ModelLoadError("checkpoint.no_json_object", path=path)
     return data
 
 
@@ -57,28 +54,20 @@ def check_local_checkpoint(folder: Path) -> None:
     """Raise ``ModelLoadError`` unless ``folder`` looks like a Hugging Face CTC checkpoint:
     config.json and a non-empty vocab.json present, every JSON file of it readable."""
     if not folder.exists():
-        raise ModelLoadError(f"{folder}: no such checkpoint folder")
+        raise ModelLoadError("checkpoint.no_folder", folder=folder)
     if not folder.is_dir():
-        raise ModelLoadError(f"{folder} is a file; give the checkpoint folder that holds config.json")
+        raise ModelLoadError("checkpoint.is_file", folder=folder)
     if not (folder / "config.json").is_file():
-        raise ModelLoadError(
-            f"{folder} has no config.json, so it is not a Hugging Face checkpoint; choose the "
-            "folder that holds config.json, model.safetensors and vocab.json"
-        )
+        raise ModelLoadError("checkpoint.no_config", folder=folder)
     if not (folder / "vocab.json").is_file():
-        raise ModelLoadError(
-            f"{folder} has no vocab.json: the checkpoint lacks its tokenizer; save the "
-            "processor with the model (processor.save_pretrained(folder))"
-        )
+        raise ModelLoadError("checkpoint.no_vocab", folder=folder)
     for name in CHECKPOINT_JSON_FILES:
         if (folder / name).exists():
             _read_json_object(folder / name)
     vocab = _read_json_object(folder / "vocab.json")
     if not vocab or not all(isinstance(i, int) for i in vocab.values()):
-        raise ModelLoadError(
-            f"{folder / 'vocab.json'} is {'empty' if not vocab else 'not a map of tokens to ids'}; "
-            "use the vocab.json saved with this model"
-        )
+        problem = "checkpoint.vocab_empty" if not vocab else "checkpoint.vocab_not_map"
+        raise ModelLoadError(problem, path=folder / "vocab.json")
 
 
 def looks_like_path(ref: str) -> bool:
@@ -94,17 +83,13 @@ def load_config(ref: str, offline: bool, local: bool) -> Any:
         config = transformers.AutoConfig.from_pretrained(ref, local_files_only=offline)
     except OSError as e:
         if local:
-            raise ModelLoadError(f"{ref}: cannot read config.json ({first_line(e)})") from e
+            raise ModelLoadError("checkpoint.config_unreadable", ref=ref, detail=first_line(e)) from e
         raise ModelLoadError(_hub_error(ref, e)) from e
     except ValueError as e:
-        raise ModelLoadError(f"{ref}: config.json is not a model livekr knows ({first_line(e)})") from e
+        raise ModelLoadError("checkpoint.config_unknown", ref=ref, detail=first_line(e)) from e
     architectures = list(getattr(config, "architectures", None) or [])
     if not any(a.endswith("ForCTC") for a in architectures):
-        raise ModelLoadError(
-            f"{ref} is not a CTC speech-recognition checkpoint (architectures: "
-            f"{', '.join(architectures) or 'none'}); fine-tune it first with livekr-train, "
-            "or pick a *ForCTC checkpoint"
-        )
+        raise ModelLoadError("checkpoint.not_ctc", ref=ref, architectures=", ".join(architectures) or "none")
     return config
 
 
@@ -115,9 +100,9 @@ def load_processor(ref: str, offline: bool) -> Any:
     try:
         processor = transformers.AutoProcessor.from_pretrained(ref, local_files_only=offline)
     except (OSError, ValueError) as e:
-        raise ModelLoadError(f"{ref}: cannot load the processor ({first_line(e)})") from e
+        raise ModelLoadError("checkpoint.no_processor", ref=ref, detail=first_line(e)) from e
     if getattr(processor, "tokenizer", None) is None:
-        raise ModelLoadError(f"{ref} has no tokenizer (vocab.json); it cannot turn output into text")
+        raise ModelLoadError("checkpoint.no_tokenizer", ref=ref)
     return processor
 
 
@@ -141,41 +126,30 @@ def load_weights(ref: str, offline: bool, dtype: Any) -> Any:
                 output_loading_info=True,
             )
     except SafetensorError as e:
-        raise ModelLoadError(
-            f"{ref}: model.safetensors is damaged ({first_line(e)}): it is truncated, empty or "
-            "not a safetensors file; copy or download the checkpoint again"
-        ) from e
+        raise ModelLoadError("checkpoint.damaged_weights", ref=ref, detail=first_line(e)) from e
     except OSError as e:
-        raise ModelLoadError(
-            f"{ref}: no loadable model.safetensors ({first_line(e)}); livekr loads safetensors "
-            "only: convert the weights (model.save_pretrained(folder) writes them)"
-        ) from e
+        raise ModelLoadError("checkpoint.no_safetensors", ref=ref, detail=first_line(e)) from e
     except (RuntimeError, ValueError) as e:
-        raise ModelLoadError(f"{ref}: cannot load the weights ({first_line(e)})") from e
+        raise ModelLoadError("checkpoint.weights_failed", ref=ref, detail=first_line(e)) from e
     problem = _weights_problem(info)
     if problem is not None:
-        raise ModelLoadError(
-            f"{ref}: config.json does not match model.safetensors ({problem}); use the config.json "
-            "saved with these weights"
-        )
+        raise ModelLoadError("checkpoint.config_mismatch", ref=ref, problem=problem)
     return model
 
 
-def _weights_problem(info: dict[str, Any]) -> str | None:
+def _weights_problem(info: dict[str, Any]) -> Message | None:
     """What transformers' loading info says is wrong with the weights, in a few words, or None."""
     mismatched = sorted(info.get("mismatched_keys") or ())
     if mismatched:
         key, in_file, in_model = mismatched[0]
-        return (
-            f"{len(mismatched)} weights differ in shape, e.g. {key}: {_shape(in_file)} in the file, "
-            f"{_shape(in_model)} by config.json"
-        )
+        return Message("weights.shape", count=len(mismatched), key=key, in_file=_shape(in_file),
+                       in_model=_shape(in_model))
     missing = sorted(k for k in info.get("missing_keys") or () if not k.endswith(TRAINING_ONLY_WEIGHTS))
     if missing:
-        return f"{len(missing)} weights missing from the file, e.g. {missing[0]}"
+        return Message("weights.missing", count=len(missing), key=missing[0])
     unexpected = sorted(info.get("unexpected_keys") or ())
     if unexpected:
-        return f"{len(unexpected)} weights in the file have no place in the model, e.g. {unexpected[0]}"
+        return Message("weights.unexpected", count=len(unexpected), key=unexpected[0])
     return None
 
 
@@ -204,7 +178,7 @@ def first_line(e: BaseException) -> str:
     return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
-def hub_unreachable() -> str | None:
+def hub_unreachable() -> Message | None:
     """Why the Hugging Face hub cannot be reached right now, or None if it may be.
 
     A quick name lookup, so an offline machine fails at once instead of after the hub
@@ -213,27 +187,20 @@ def hub_unreachable() -> str | None:
     from huggingface_hub import constants
 
     if constants.HF_HUB_OFFLINE:
-        return "HF_HUB_OFFLINE is set"
+        return Message("hub.offline")
     host = urlparse(constants.ENDPOINT).hostname or constants.ENDPOINT
     try:
         socket.getaddrinfo(host, 443)
     except OSError as e:
-        return f"cannot resolve {host}: {e.strerror or e}"
+        return Message("hub.unresolved", host=host, reason=e.strerror or str(e))
     return None
 
 
-def _hub_error(ref: str, e: BaseException) -> str:
+def _hub_error(ref: str, e: BaseException) -> Message:
     reason = hub_unreachable()
     if reason is not None:
-        return (
-            f"cannot load {ref!r}: it is not a local folder nor in the Hugging Face cache, and "
-            f"the hub is unreachable ({reason}); connect once to download it, or pass a "
-            "checkpoint folder"
-        )
-    return (
-        f"cannot load {ref!r} from the Hugging Face hub ({first_line(e)}); check the id "
-        "(owner/name), or pass a checkpoint folder"
-    )
+        return Message("checkpoint.hub_unreachable", ref=ref, reason=reason)
+    return Message("checkpoint.hub_failed", ref=ref, detail=first_line(e))
 
 
 WEIGHTS_FILE = "model.safetensors"
@@ -297,5 +264,5 @@ def model_digest(files: list[Path]) -> str:
                 while chunk := f.read(DIGEST_CHUNK_BYTES):
                     digest.update(chunk)
         except OSError as e:
-            raise ModelLoadError(f"cannot read {path}: {e.strerror or e}") from e
+            raise ModelLoadError("checkpoint.unreadable", path=path, reason=os_error(e)) from e
     return digest.hexdigest()

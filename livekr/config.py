@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from livekr.messages import Message
 from livekr.options import option, validate
 
 SAMPLE_RATE = 16_000
@@ -64,9 +65,9 @@ class SegmenterOptions:
     def __post_init__(self) -> None:
         validate(self)
         if self.end_silence_ms < self.frame_ms:
-            raise ValueError("end_silence_ms must be at least one frame long")
+            raise ValueError(Message("config.end_silence_short"))
         if self.max_utterance_s <= self.split_search_s:
-            raise ValueError("max_utterance_s must be longer than split_search_s")
+            raise ValueError(Message("config.max_utterance_short"))
 
 
 DEVICE_CHOICES = ("auto", "cpu", "cuda")

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import platformdirs
 
+from livekr.messages import Message, os_error
+
 STATE_DIR_ENV = "LIVEKR_STATE_DIR"
 """Overrides the user state folder (journals, unsaved transcripts)."""
 UNSAVED_DIR_NAME = "unsaved"
@@ -43,23 +45,21 @@ class OutputError(OSError):
 
 
 _FILE_KINDS = (
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISFIFO, "a named pipe (FIFO)"),
-    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISREG, "kind.regular"),
+    (stat.S_ISDIR, "kind.folder"),
+    (stat.S_ISCHR, "kind.char_device"),
+    (stat.S_ISBLK, "kind.block_device"),
+    (stat.S_ISFIFO, "kind.fifo"),
+    (stat.S_ISSOCK, "kind.socket"),
 )
 
 
-def file_kind(mode: int) -> str:
+def file_kind(mode: int) -> Message:
     """Words for the kind of file ``mode`` (an ``st_mode``) describes."""
-    if stat.S_ISREG(mode):
-        return "a regular file"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    for test, words in _FILE_KINDS:
+    for test, key in _FILE_KINDS:
         if test(mode):
-            return words
-    return "a special file"
+            return Message(key)
+    return Message("kind.special")
 
 
 def _first_non_folder(path: Path) -> Path | None:
@@ -71,32 +71,36 @@ def _first_non_folder(path: Path) -> Path | None:
     return None
 
 
-def describe_os_error(e: OSError, path: Path) -> str:
+_WRITE_PROBLEMS = {
+    errno.EACCES: "write.permission",
+    errno.EPERM: "write.permission",
+    errno.EROFS: "write.read_only",
+    errno.ENOSPC: "write.no_space",
+    getattr(errno, "EDQUOT", errno.ENOSPC): "write.no_space",
+    errno.EISDIR: "write.is_folder",
+    errno.EMFILE: "write.too_many_files",
+    errno.ENFILE: "write.too_many_files",
+}
+
+
+def describe_os_error(e: OSError, path: Path) -> Message:
     """What failed when writing ``path``, in words, with what to do."""
     code = e.errno
     if code == errno.ENOENT:
-        return f"the folder {path.parent} does not exist; create it or choose another place"
+        return Message("write.no_folder", folder=path.parent)
     if code == errno.ENOTDIR:
         blocker = _first_non_folder(path)
-        where = f"{blocker} is a file, not a folder" if blocker else "part of the path is not a folder"
-        return f"{where}; choose another place"
-    if code in (errno.EACCES, errno.EPERM):
-        return "permission denied; choose a folder you may write to"
-    if code == errno.EROFS:
-        return "the file system is read-only; choose another place"
-    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
-        return "no space left on the device (disk full or quota reached); free some space"
-    if code == errno.EISDIR:
-        return "it is a folder; give a file name"
-    if code in (errno.EMFILE, errno.ENFILE):
-        return "too many files are open; close some programs and try again"
-    return e.strerror or str(e) or type(e).__name__
+        return Message("write.blocked_by_file", blocker=blocker) if blocker else Message("write.not_a_folder")
+    if code in _WRITE_PROBLEMS:
+        return Message(_WRITE_PROBLEMS[code])
+    return os_error(e, e.strerror or str(e) or type(e).__name__)
 
 
 def _write_error(requested: Path, target: Path, e: OSError) -> OutputError:
     """The one-line error for a failed write of ``requested`` (whose real file is ``target``)."""
     where = target if requested.is_symlink() else requested
-    return OutputError(f"cannot write {requested}: {describe_os_error(e, where)}", requested, e.errno)
+    message = Message("write.failed", path=requested, reason=describe_os_error(e, where))
+    return OutputError(message, requested, e.errno)
 
 
 def write_target(path: str | os.PathLike[str]) -> Path:
@@ -116,10 +120,7 @@ def write_target(path: str | os.PathLike[str]) -> Path:
         raise _write_error(requested, target, e) from e
     if not stat.S_ISREG(st.st_mode):
         shown = f"{requested} (→ {target})" if requested.is_symlink() else str(requested)
-        raise OutputError(
-            f"cannot write {shown}: it is {file_kind(st.st_mode)}, not a regular file; give a file name",
-            requested,
-        )
+        raise OutputError(Message("write.not_regular", path=shown, kind=file_kind(st.st_mode)), requested)
     return target
 
 

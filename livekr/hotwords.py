@@ -20,13 +20,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from livekr.messages import LocalizedError, os_error
 from livekr.text import VocabKind, normalize, to_units
 
 MAX_BOOST = 50.0
 """Largest boost a list may give one word (per character)."""
 
 
-class HotwordError(Exception):
+class HotwordError(LocalizedError):
     """A list of custom words cannot be read; the message names the file and line."""
 
 
@@ -55,11 +56,11 @@ def parse_hotwords(lines: Iterable[str], source: str = "custom words") -> list[H
             try:
                 boost = float(boost_text)
             except ValueError as e:
-                raise HotwordError(f"{source}:{number}: the boost {boost_text.strip()!r} is not a number; "
-                                   "write 'word<TAB>boost', e.g. '김철수\t2.0'") from e
+                raise HotwordError("hotwords.not_number", source=source, line=number,
+                                   boost=boost_text.strip()) from e
             if not 0 < boost <= MAX_BOOST:
-                raise HotwordError(f"{source}:{number}: the boost must be above 0 and at most "
-                                   f"{MAX_BOOST:g}, got {boost:g}")
+                raise HotwordError("hotwords.out_of_range", source=source, line=number, max=MAX_BOOST,
+                                   boost=boost)
         text = normalize(word)
         if text:
             found.pop(text, None)
@@ -74,9 +75,9 @@ def read_hotwords(path: str | Path) -> list[Hotword]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as e:
-        raise HotwordError(f"cannot read the custom words file {path}: {e.strerror or e}") from e
+        raise HotwordError("hotwords.unreadable", path=path, reason=os_error(e)) from e
     except UnicodeDecodeError as e:
-        raise HotwordError(f"{path} is not UTF-8 text ({e.reason}); save the list as UTF-8") from e
+        raise HotwordError("hotwords.not_utf8", path=path, detail=e.reason) from e
     return parse_hotwords(text.splitlines(), str(path))
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from livekr.messages import Message
 from livekr.transcript import Transcript, Utterance
 
 log = logging.getLogger(__name__)
@@ -113,15 +114,13 @@ def parse_journal(data: bytes, name: str) -> JournalContent:
     elif tail and lines:
         log.warning("%s: skipping a torn last line (%d bytes; a crash mid-write)", name, len(tail))
     if not lines:
-        raise NoHeaderError(f"{name}: no header line (a crash while it was being created)")
+        raise NoHeaderError(Message("journal.no_header", name=name))
     header = decode_record(lines[0])
     version = header.get("journal") if header is not None else None
     if header is None or not isinstance(version, int) or isinstance(version, bool) or version < 1:
-        raise JournalError(f"{name}: the first line is not a livekr journal header; "
-                           "the file is left in place")
+        raise JournalError(Message("journal.not_journal", name=name))
     if version > JOURNAL_VERSION:
-        raise JournalError(f"{name}: journal version {version} is newer than this livekr reads "
-                           f"({JOURNAL_VERSION}); update livekr to recover it (the file is kept)")
+        raise JournalError(Message("journal.too_new", name=name, version=version, supported=JOURNAL_VERSION))
     transcript = Transcript(model=str(header.get("model", "")))
     previous: dict[str, Any] | None = None
     skipped = 0

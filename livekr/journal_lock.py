@@ -19,6 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from livekr.messages import Message
+
 LOCK_BYTE_OFFSET = 0x7FFF_FFF0
 """Windows: where the one locked byte lies. Windows locks are mandatory (a locked range cannot
 be read through other handles), so the lock sits far past the end of any journal, where there
@@ -110,7 +112,7 @@ def claim(path: Path) -> int:
         raise
     if not locked:
         os.close(fd)
-        raise JournalInUse(f"the journal {path.name} is open in another livekr window or process")
+        raise JournalInUse(Message("journal.in_use", name=path.name))
     return fd
 
 

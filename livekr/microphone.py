@@ -18,7 +18,6 @@ import numpy as np
 
 from livekr.audio import AudioError, StreamResampler
 from livekr.config import SAMPLE_RATE, AudioOptions
-from livekr.system import DOCTOR_HINT
 
 log = logging.getLogger(__name__)
 
@@ -47,11 +46,9 @@ def import_sounddevice() -> Any:
     try:
         import sounddevice
     except ImportError as e:
-        raise AudioError(f"the microphone needs the sounddevice package: {SOUNDDEVICE_HINT}") from e
+        raise AudioError("mic.no_sounddevice") from e
     except OSError as e:
-        raise AudioError(
-            f"the microphone needs PortAudio, which is missing: {PORTAUDIO_HINT}; {DOCTOR_HINT}"
-        ) from e
+        raise AudioError("mic.no_portaudio", hint=PORTAUDIO_HINT) from e
     return sounddevice
 
 
@@ -77,7 +74,7 @@ def list_input_devices(refresh: bool = False, sounddevice: Any = None) -> list[I
         host_apis = sd.query_hostapis()
         devices = sd.query_devices()
     except sd.PortAudioError as e:
-        raise AudioError(f"cannot list audio devices: {e}") from e
+        raise AudioError("mic.list_failed", detail=str(e)) from e
     out = []
     for index, dev in enumerate(devices):
         if dev["max_input_channels"] > 0:
@@ -102,10 +99,7 @@ def refresh_input_devices() -> list[InputDevice]:
 def resolve_input_device(spec: str | int | None, devices: list[InputDevice]) -> InputDevice:
     """Pick a device by index, by (part of) its name, or the default when ``spec`` is None."""
     if not devices:
-        raise AudioError(
-            "no microphone found: connect one and check that the system sees it "
-            "(`livekr devices` lists what livekr can use), or try `livekr --demo FILE`"
-        )
+        raise AudioError("mic.none")
     names = ", ".join(f"{d.index}: {d.name}" for d in devices)
     if spec is None or spec == "":
         return next((d for d in devices if d.is_default), devices[0])
@@ -113,16 +107,13 @@ def resolve_input_device(spec: str | int | None, devices: list[InputDevice]) -> 
         for d in devices:
             if d.index == int(spec):
                 return d
-        raise AudioError(f"no input device with index {spec}; available: {names}")
+        raise AudioError("mic.no_index", spec=spec, names=names)
     matches = [d for d in devices if str(spec).lower() in d.name.lower()]
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise AudioError(f"no input device named like {spec!r}; available: {names}")
-    raise AudioError(
-        f"{spec!r} matches several input devices ({', '.join(d.name for d in matches)}); "
-        "give its index instead"
-    )
+        raise AudioError("mic.no_name", spec=spec, names=names)
+    raise AudioError("mic.ambiguous", spec=spec, matches=", ".join(d.name for d in matches))
 
 
 class MicrophoneSource:
@@ -195,12 +186,12 @@ class MicrophoneSource:
                 callback=self._callback,
             )
         except sd.PortAudioError as e:
-            raise AudioError(f"cannot open {device.name!r} for recording: {e}") from e
+            raise AudioError("mic.open_failed", name=device.name, detail=str(e)) from e
         try:
             stream.start()
         except sd.PortAudioError as e:
             _close(stream)
-            raise AudioError(f"cannot start recording from {device.name!r}: {e}") from e
+            raise AudioError("mic.start_failed", name=device.name, detail=str(e)) from e
         with _streams_lock:
             _open_streams += 1
         return stream
@@ -226,10 +217,7 @@ class MicrophoneSource:
                 return self._read_after_stop()
             stream = self._stream  # stop() may clear it meanwhile
             if stream is not None and not stream.active:
-                raise AudioError(
-                    f"the input device {self.description!r} stopped delivering audio "
-                    "(unplugged or taken by another program?); the transcript so far is kept"
-                ) from None
+                raise AudioError("mic.stopped", name=self.description) from None
             return np.zeros(0, dtype=np.float32)
         return self._resample(block)
 

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from livekr.messages import Message
+
 log = logging.getLogger(__name__)
 
 SPEC_KEY = "livekr"
@@ -80,24 +82,27 @@ def declared(cls: type) -> list[DeclaredOption]:
     return out
 
 
-def check(opt: DeclaredOption, value: Any) -> str | None:
+def check(opt: DeclaredOption, value: Any) -> Message | None:
     """Why ``value`` is not allowed for ``opt`` (one line), or None when it is."""
+    name = opt.name
     if opt.type is bool:
-        return None if isinstance(value, bool) else f"{opt.name} must be true or false, got {value!r}"
+        return None if isinstance(value, bool) else Message("option.not_bool", name=name, value=value)
     if opt.type in (int, float) and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        return f"{opt.name} must be a number, got {value!r}"
+        return Message("option.not_number", name=name, value=value)
     if opt.type is int and not isinstance(value, int):
-        return f"{opt.name} must be a whole number, got {value!r}"
+        return Message("option.not_whole", name=name, value=value)
     spec = opt.spec
     if spec.minimum is not None and value < spec.minimum:
-        return f"{opt.name} must be at least {spec.minimum:g}, got {value}"
+        return Message("option.below", name=name, minimum=spec.minimum, value=value)
     if spec.maximum is not None and value > spec.maximum:
-        return f"{opt.name} must be at most {spec.maximum:g}, got {value}"
+        return Message("option.above", name=name, maximum=spec.maximum, value=value)
     matches_pattern = bool(spec.pattern and isinstance(value, str) and re.fullmatch(spec.pattern, value))
     if spec.choices and value not in spec.choices and not matches_pattern:
         allowed = ", ".join(str(c) for c in spec.choices)
-        allowed += f" or {spec.pattern}" if spec.pattern else ""
-        return f"{opt.name} must be one of {allowed}, got {value!r}"
+        if spec.pattern:
+            return Message("option.not_choice_or_pattern", name=name, allowed=allowed, pattern=spec.pattern,
+                           value=value)
+        return Message("option.not_choice", name=name, allowed=allowed, value=value)
     return None
 
 

@@ -33,6 +33,7 @@ from livekr.events import (
     PipelineEvent,
     Stats,
 )
+from livekr.messages import Message, reason
 from livekr.recognizer import Recognition, Recognizer
 from livekr.segmenter import Level, Segmenter, SegmentEvent, SpeechEnded, SpeechStarted
 from livekr.side_by_side import SideBySide, side_by_side_count
@@ -179,10 +180,10 @@ class StreamingTranscriber:
                 self._handle(self.segmenter.feed(block))
                 self._after_block()
         except AudioError as e:
-            self._emit(Failure(str(e), FailureKind.INPUT))
+            self._emit(Failure(reason(e), FailureKind.INPUT))
         except Exception as e:
             log.exception("reading audio failed")
-            self._emit(Failure(f"reading audio failed: {e}", FailureKind.INPUT))
+            self._emit(Failure(Message("pipeline.read_failed", error=reason(e)), FailureKind.INPUT))
         finally:
             try:
                 self._handle(self.segmenter.flush())
@@ -334,7 +335,7 @@ class StreamingTranscriber:
                     item = self._next_job()
                 except OSError as e:
                     log.exception("reading back queued audio failed")
-                    self._emit(Failure(f"queued speech could not be read back from its temporary file: {e}"))
+                    self._emit(Failure(Message("pipeline.spill_unreadable", error=reason(e))))
                     continue
                 if item is None:
                     break
@@ -367,17 +368,13 @@ class StreamingTranscriber:
                 self._partial = None
             self._finals.close()
         if dropped:
-            self._emit(
-                Failure(
-                    f"stopped before {dropped} utterance(s) ({samples / SAMPLE_RATE:.1f} s of speech) "
-                    "were decoded; they are not in the transcript"
-                )
-            )
+            self._emit(Failure(Message("pipeline.dropped", count=dropped, seconds=samples / SAMPLE_RATE)))
 
     def _recognition_failed(self, job: Job, error: Exception) -> None:
         log.error("recognition failed", exc_info=error)
         span = f"{job.start_sample / SAMPLE_RATE:.1f}-{job.end_sample / SAMPLE_RATE:.1f} s"
-        self._emit(Failure(f"recognition failed for the audio at {span}: {error}", FailureKind.RECOGNITION))
+        message = Message("pipeline.recognition_failed", span=span, error=reason(error))
+        self._emit(Failure(message, FailureKind.RECOGNITION))
 
     def _finalize_together(self, jobs: list[Job]) -> None:
         """Decode finished utterances side by side; their finals go out in order, and a

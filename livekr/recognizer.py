@@ -224,17 +224,12 @@ def check_recognizer(recognizer: PosteriorRecognizer, warm_up: bool) -> None:
     ref = recognizer.name
     problem = vocabulary_problem(recognizer.tokens, recognizer.outputs)
     if problem is not None:
-        raise ModelLoadError(
-            f"{ref}: {problem}, so its vocab.json does not belong to these weights; use the "
-            "vocab.json saved with this model"
-        )
+        raise ModelLoadError("recognizer.vocab_mismatch", ref=ref, problem=problem)
     if warm_up and not np.isfinite(recognizer.log_posteriors(np.zeros(WARM_UP_SAMPLES, np.float32))).all():
         dtype = recognizer.dtype_name
-        overflow = "" if dtype in ("fp32", "int8") else f", or they overflow in {dtype} (try fp32)"
-        raise ModelLoadError(
-            f"{ref}: the model computes NaN or infinite outputs: its weights are damaged{overflow}; "
-            "copy or download the checkpoint again"
-        )
+        if dtype in ("fp32", "int8"):
+            raise ModelLoadError("recognizer.non_finite", ref=ref)
+        raise ModelLoadError("recognizer.non_finite_dtype", ref=ref, dtype=dtype)
 
 
 class PosteriorRecognizer:

@@ -26,6 +26,7 @@ from livekr.corrections import CorrectionsReport, export_corrections
 from livekr.events import Failure, FailureKind, Final, Finished, LevelChanged, Partial, PipelineEvent
 from livekr.export import save
 from livekr.journal import Journal
+from livekr.messages import Message, os_error
 from livekr.recording import AudioSpool, RecordingSource
 from livekr.transcript import Transcript, Utterance
 
@@ -187,8 +188,7 @@ class TranscriptSession:
                 self._journal.append(self.utterances[self._journaled - 1])
         except OSError as e:
             log.warning("cannot write the autosave journal: %s", e)
-            return Failure(f"autosave journal: {e}; the text is kept in memory, save it soon",
-                           FailureKind.JOURNAL)
+            return Failure(Message("session.journal_failed", error=os_error(e, str(e))), FailureKind.JOURNAL)
         return None
 
     # -- edits ---------------------------------------------------------------------------
@@ -236,7 +236,7 @@ class TranscriptSession:
         empty session that is not running."""
         with self._lock:
             if self.utterances or self._running:
-                raise ValueError("an unfinished session can only be recovered into an empty transcript")
+                raise ValueError(Message("session.recover_not_empty"))
             self._close_journal(clean=True)
             if self.spool is not None:
                 self.spool.close(remove=True)

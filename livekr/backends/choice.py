@@ -37,6 +37,7 @@ from livekr.backends.store import MEASUREMENTS_FILE, Entry, Measurement, Measure
 from livekr.checkpoint import model_digest, model_files, processor_files
 from livekr.config import RecognizerOptions
 from livekr.cpu import CpuInfo, this_cpu
+from livekr.messages import Message
 from livekr.recognizer import CTCRecognizer, PosteriorRecognizer, check_recognizer, torch_recognizer
 
 log = logging.getLogger(__name__)
@@ -126,7 +127,7 @@ def load_on_cpu(
     missing = [c for c in cands if c.name not in measured]
     made: PosteriorRecognizer | None = None
     if missing:
-        job.progress(f"measuring {', '.join(c.name for c in cands)} on this CPU (once for this checkpoint)")
+        job.progress(Message("backend.measuring", names=", ".join(c.name for c in cands)))
         made = measure(builder, missing, measured, job.options.min_agreement)
     choice = pick(cands, measured, job.options.min_agreement)
     _explain(job, cands, measured, choice)

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from livekr.messages import Message
 from livekr.recognizer import PosteriorRecognizer
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def export_fp32(model: Any, folder: Path, progress: Callable[[str], None]) -> Pa
     target = conversion_file(folder, "fp32")
     if target.is_file():
         return target
-    progress("converting the model to ONNX (once for this checkpoint; large models take a minute)")
+    progress(Message("backend.converting"))
     partial = folder.with_name(f"{folder.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     try:
@@ -145,7 +146,7 @@ def quantize_int8(fp32: Path, progress: Callable[[str], None], reduce_range: boo
     target = conversion_file(fp32.parent, "int8", reduce_range)
     if target.is_file():
         return target
-    progress("quantizing the ONNX model to int8 (once for this checkpoint)")
+    progress(Message("backend.quantizing"))
     partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
     try:
         from onnxruntime.quantization import QuantType, quantize_dynamic

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QSettings, QTimer, QTranslator
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication
 
@@ -34,6 +34,28 @@ log = logging.getLogger(__name__)
 
 ORGANIZATION = "livekr"
 APPLICATION = "livekr"
+QT_CATALOGUES = ("qtbase", "qt")
+"""Qt's own translation catalogues (standard buttons, file and message dialogs); ``qt_<lang>``
+only loads where every module it names is installed, ``qtbase_<lang>`` has what livekr shows."""
+
+_qt_translators: list[QTranslator] = []
+
+
+def install_qt_translations(app: QCoreApplication, lang: str) -> list[QTranslator]:
+    """Qt's own words in ``lang`` from the translations that come with Qt, replacing those
+    installed before (none for English). Returns the catalogues installed."""
+    while _qt_translators:
+        app.removeTranslator(_qt_translators.pop())
+    if lang == "en":
+        return []
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for name in QT_CATALOGUES:
+        translator = QTranslator(app)
+        if translator.load(f"{name}_{lang}", folder) and app.installTranslator(translator):
+            _qt_translators.append(translator)
+        else:
+            log.debug("no Qt translation %s_%s in %s", name, lang, folder)
+    return list(_qt_translators)
 
 
 def source_factory(demo: str | None) -> SourceFactory:
@@ -75,7 +97,10 @@ def build_window(
 ) -> MainWindow:
     """The window with its controller; every device and model is passed in (tests use fakes)."""
     settings = load_settings(store)
-    set_language(settings.window.language)
+    language = set_language(settings.window.language)
+    app = QCoreApplication.instance()
+    if app is not None:
+        install_qt_translations(app, language)
     session = TranscriptSession(settings.session, journal_folder or journal_dir())
     dictation = Dictation(make_source, load_model, session, settings, recognizer=recognizer,
                           custom_words=load_custom_words(store))

@@ -26,6 +26,7 @@ from livekr.gui.model_loader import LoadFunction, ModelLoader
 from livekr.gui.qtcompat import emit
 from livekr.gui.settings import AppSettings
 from livekr.hotwords import Hotword
+from livekr.messages import reason
 from livekr.models import remember_model
 from livekr.recognizer import Recognizer
 from livekr.session import TranscriptSession
@@ -48,7 +49,7 @@ class Dictation(QObject):
     model_ready = Signal(str, str)
     """(ref, device label)."""
     model_failed = Signal(str, str)
-    """(ref, reason); the previous model (if any) stays in use."""
+    """(ref, reason in the window's language); the previous model (if any) stays in use."""
     model_progress = Signal(str)
     """A slow step of the running load, in one line (converting, measuring the backends)."""
     model_download = Signal(str, object)
@@ -177,7 +178,7 @@ class Dictation(QObject):
         try:
             source = self._source_factory(self.input_device)
         except AudioError as e:
-            emit(self.pipeline_event, Failure(str(e), FailureKind.INPUT))
+            emit(self.pipeline_event, Failure(reason(e), FailureKind.INPUT))
             return False
         source = self.session.begin_run(source, self.model_ref)
         bridge = PipelineBridge(source, self.recognizer, self.settings.segmenter, self.settings.pipeline,

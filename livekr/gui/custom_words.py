@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from livekr.gui.i18n import tr
+from livekr.gui.i18n import localize, title, tr
 from livekr.hotwords import MAX_BOOST, Hotword, HotwordError, format_hotwords, parse_hotwords, read_hotwords
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class CustomWordsDialog(QDialog):
     def __init__(self, words: Sequence[Hotword], default_boost: float, choose_file: FileChooser,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(tr("custom_words_title"))
+        self.setWindowTitle(title("custom_words_title"))
         self.resize(460, 480)
         self._choose_file = choose_file
         self._default_boost = default_boost
@@ -152,7 +152,7 @@ class CustomWordsDialog(QDialog):
         try:
             imported = read_hotwords(path)
         except HotwordError as e:
-            self.problem.setText(tr("custom_words_bad_file", reason=str(e)))
+            self.problem.setText(tr("custom_words_bad_file", reason=localize(e)))
             return
         try:
             merged = {w.text: w for w in self._rows()}
@@ -184,7 +184,7 @@ class CustomWordsDialog(QDialog):
         try:
             self._rows()
         except HotwordError as e:
-            self.problem.setText(str(e))
+            self.problem.setText(localize(e))
             return
         super().accept()
 

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QWidget
 from livekr.audio import AUDIO_EXTENSIONS
 from livekr.gui.custom_words import CustomWordsDialog
 from livekr.gui.first_run import FirstRunDialog, ModelChoice
-from livekr.gui.i18n import tr
+from livekr.gui.i18n import title, tr
 from livekr.gui.settings import AppSettings, SettingsDialog
 from livekr.hotwords import Hotword
 from livekr.transcript import Transcript
@@ -69,20 +69,20 @@ class DialogPrompter:
 
     def offer_recovery(self, parent: QWidget, transcript: Transcript) -> bool:
         preview = "\n".join(u.text for u in transcript.utterances[-3:])
-        box = QMessageBox(QMessageBox.Icon.Question, tr("recover_title"),
+        box = QMessageBox(QMessageBox.Icon.Question, title("recover_title"),
                           tr("recover", count=len(transcript.utterances)),
                           _Button.Yes | _Button.No, parent)
         box.setDetailedText(preview)
         return box.exec() == _Button.Yes
 
     def confirm_clear(self, parent: QWidget) -> bool:
-        answer = QMessageBox.question(parent, tr("confirm_clear_title"), tr("confirm_clear"))
+        answer = QMessageBox.question(parent, title("confirm_clear_title"), tr("confirm_clear"))
         return answer == _Button.Yes
 
     def ask_unsaved(self, parent: QWidget, saved_to: Path | None) -> UnsavedAnswer:
         text = tr("unsaved_file", name=saved_to.name) if saved_to is not None else tr("unsaved")
         answer = QMessageBox.question(
-            parent, tr("unsaved_title"), text,
+            parent, title("unsaved_title"), text,
             _Button.Save | _Button.Discard | _Button.Cancel, _Button.Save,
         )
         if answer == _Button.Save:
@@ -92,7 +92,7 @@ class DialogPrompter:
     def save_path(self, parent: QWidget, suggested: Path) -> Path | None:
         filters = tr("file_filter")
         wanted = next((f for f in filters.split(";;") if f"*{suggested.suffix})" in f), "")
-        name, chosen = QFileDialog.getSaveFileName(parent, tr("save_as"), str(suggested),
+        name, chosen = QFileDialog.getSaveFileName(parent, title("save_as"), str(suggested),
                                                    filters, wanted)
         if not name:
             return None
@@ -106,11 +106,11 @@ class DialogPrompter:
         return [Path(name) for name in names]
 
     def checkpoint_folder(self, parent: QWidget, start: Path) -> Path | None:
-        name = QFileDialog.getExistingDirectory(parent, tr("open_folder"), str(start))
+        name = QFileDialog.getExistingDirectory(parent, title("open_folder"), str(start))
         return Path(name) if name else None
 
     def hub_id(self, parent: QWidget) -> str | None:
-        text, ok = QInputDialog.getText(parent, tr("hub_id"), tr("hub_id_prompt"))
+        text, ok = QInputDialog.getText(parent, title("hub_id"), tr("hub_id_prompt"))
         return text.strip() if ok and text.strip() else None
 
     def show_info(self, parent: QWidget, title: str, text: str) -> None:
@@ -135,7 +135,7 @@ class DialogPrompter:
 
 
 def _choose_word_file(parent: QWidget) -> Path | None:
-    name, _ = QFileDialog.getOpenFileName(parent, tr("custom_words_import_title"), str(Path.home()),
+    name, _ = QFileDialog.getOpenFileName(parent, title("custom_words_import_title"), str(Path.home()),
                                           tr("custom_words_import_filter"))
     return Path(name) if name else None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,10 +12,12 @@ from PySide6.QtWidgets import QWidget
 
 from livekr.gui.controller import Dictation
 from livekr.gui.dialogs import Prompter
-from livekr.gui.i18n import tr
+from livekr.gui.i18n import localize, tr
 from livekr.gui.transcript_view import TranscriptView
-from livekr.journal import Journal, JournalError, discard, find_abandoned, prune
+from livekr.journal import Journal, JournalError, JournalInUse, discard, find_abandoned, prune
 from livekr.session import TranscriptSession
+
+log = logging.getLogger(__name__)
 
 DEFAULT_NAME = "livekr-transcript.txt"
 CORRECTIONS_NAME = "livekr-corrections"
@@ -55,7 +58,8 @@ class FileActions(QObject):
         try:
             audio = self.session.save(path)
         except (OSError, ValueError) as e:
-            self._error(tr("save_failed", reason=e))
+            log.warning("cannot save %s: %s", path, e, exc_info=not isinstance(e, OSError))
+            self._error(tr("save_failed", reason=localize(e)))
             return False
         self._notice(tr("saved", path=path))
         if audio is not None:
@@ -114,8 +118,9 @@ class FileActions(QObject):
                 continue
             try:
                 session.adopt(Journal.adopt(item.path))
-            except (OSError, JournalError, ValueError) as e:  # e.g. taken by another livekr meanwhile
-                self._error(tr("recover_failed", reason=e))
+            except (OSError, JournalError, JournalInUse, ValueError) as e:  # e.g. taken by another livekr
+                log.warning("cannot recover %s: %s", item.path, e)
+                self._error(tr("recover_failed", reason=localize(e)))
                 continue
             self._view.set_utterances(session.utterances)
             self._notice(tr("recovered", count=len(session.utterances)))

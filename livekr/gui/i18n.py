@@ -1,12 +1,18 @@
 """UI strings in Korean and English, chosen from the system locale (or the settings).
 
-A dict-based table: ``tr(key, **values)``. Library messages (model and audio errors) stay
-in English; only the window's own words are translated.
+A dict-based table: ``tr(key, **values)`` for the window's own words; ``localize(item)`` for
+what the library reports (errors, ``Failure`` messages, progress lines), rendered from
+``livekr.catalogue`` in the same language; ``title(key)`` for a dialog title made from a
+menu entry. Qt's own words (standard buttons, file dialogs) come from Qt's translations,
+installed by ``livekr.gui.app``.
 """
 
 from __future__ import annotations
 
-LANGUAGES = ("ko", "en")
+import re
+
+from livekr.catalogue import LANGUAGES
+from livekr.messages import localized
 
 STRINGS: dict[str, tuple[str, str]] = {
     # key: (Korean, English)
@@ -239,6 +245,12 @@ STRINGS: dict[str, tuple[str, str]] = {
     "file_failed_state": ("실패: {reason}", "failed: {reason}"),
     "file_cancelled": ("취소됨", "cancelled"),
     "dictation_heading": ("받아쓰기", "Dictation"),
+    # Korean all the way
+    "closing_title": ("livekr 닫는 중", "Closing livekr"),
+    "title_demo": ("{title} — 데모: {name}", "{title} — demo: {name}"),
+    "status_dropped_tip": ("누락된 블록 {dropped} · 장치 상태 오류 {errors} · 건너뛴 임시 결과 {skipped}",
+                           "dropped blocks {dropped} · device status errors {errors} · skipped partials "
+                           "{skipped}"),
 }
 
 _language = "en"
@@ -266,3 +278,19 @@ def tr(key: str, **values: object) -> str:
     """The string for ``key`` in the current language, formatted with ``values``."""
     text = STRINGS[key][LANGUAGES.index(_language)]
     return text.format(**values) if values else text
+
+
+_MNEMONIC = re.compile(r"\(&[^)]\)|&(&?)")
+
+
+def title(key: str, **values: object) -> str:
+    """``tr(key)`` as a window title: without its keyboard mnemonic ("&Save", "저장(&S)"; "&&"
+    stays one "&") and without a trailing "…"."""
+    text = _MNEMONIC.sub(lambda m: m.group(1) or "", tr(key, **values))
+    return text.removesuffix("…").strip()
+
+
+def localize(item: object) -> str:
+    """A library ``Message`` or error in the current language (``livekr.messages.localized``):
+    never an exception's class name; anything else as ``str``. Any thread may call it."""
+    return localized(item, _language)

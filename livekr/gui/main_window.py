@@ -28,7 +28,7 @@ from livekr.gui.dialogs import Prompter
 from livekr.gui.file_actions import FileActions
 from livekr.gui.file_panel import FileIntake, FilePanel
 from livekr.gui.find_bar import FindBar
-from livekr.gui.i18n import tr
+from livekr.gui.i18n import title, tr
 from livekr.gui.keep_up import KeepUpBar
 from livekr.gui.level_meter import LevelMeter
 from livekr.gui.load_panel import LoadPanel
@@ -78,7 +78,8 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._force_close = False
         self._close_progress: QProgressDialog | None = None
-        self.setWindowTitle(tr("app_title") + (f" — demo: {demo_name}" if demo_name else ""))
+        name = tr("app_title")
+        self.setWindowTitle(tr("title_demo", title=name, name=demo_name) if demo_name else name)
         self._build_ui()
         self.files = FileActions(self, self.view, prompter, dictation, self.show_notice, self.show_error)
         self.corrections = TranscriptCorrections(self.view, lambda: self.dictation.session, self.show_error)
@@ -387,6 +388,7 @@ class MainWindow(QMainWindow):
         self.dictation.cancel_load()
         progress = QProgressDialog(tr("closing" if recording else "closing_load"), tr("close_now"),
                                    0, 0, self)
+        progress.setWindowTitle(title("closing_title"))
         progress.setWindowModality(Qt.WindowModality.WindowModal)
         progress.setMinimumDuration(0)
         progress.canceled.connect(self._on_close_progress_canceled)

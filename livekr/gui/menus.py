@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
 from livekr.audio import AudioError
-from livekr.gui.i18n import tr
+from livekr.gui.i18n import localize, tr
 from livekr.gui.qtcompat import emit
 from livekr.microphone import InputDevice
 from livekr.models import CheckpointInfo, card_lines, find_info, hub_models, list_checkpoints
@@ -143,7 +143,7 @@ class InputMenu(QMenu):
             self.devices = self._list_devices()
             self.error = ""
         except AudioError as e:
-            self.devices, self.error = [], str(e)
+            self.devices, self.error = [], localize(e)
             emit(self.problem, self.error)
         self.rebuild()
 

@@ -6,8 +6,10 @@ deleted there).
 One load runs at a time. Asking for another while busy cancels the running one and queues
 the new one (the newest request wins): a download stops at its next chunk, a load that
 cannot be interrupted runs to its end and its result is dropped. Every exception in the
-worker becomes ``failed`` with a one-line reason, a cancelled load becomes ``cancelled``,
-and the worker's ``finished`` always fires.
+worker becomes ``failed`` with a one-line reason in the window's language
+(``i18n.localize``: never a class name; the log keeps the English and any traceback), a
+cancelled load becomes ``cancelled``, and the worker's ``finished`` always fires. Progress
+lines are localised too.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
 from livekr.config import RecognizerOptions
+from livekr.gui.i18n import localize
 from livekr.gui.qtcompat import emit
 from livekr.hub_download import DownloadCancelled
 from livekr.recognizer import ModelLoadError, Recognizer
@@ -39,9 +42,9 @@ class ModelLoadWorker(QObject):
     loaded = Signal(object)
     """The ``Recognizer``."""
     failed = Signal(str)
-    """A one-line reason."""
+    """A one-line reason, in the window's language."""
     progress = Signal(str)
-    """A one-line message about a slow step of the load."""
+    """A one-line message about a slow step of the load, in the window's language."""
     download = Signal(object)
     """A ``DownloadProgress`` of the model's download."""
     cancelled = Signal()
@@ -59,7 +62,7 @@ class ModelLoadWorker(QObject):
 
     def report(self, message: str) -> None:
         """Passed to the load function as its progress callback (worker thread)."""
-        emit(self.progress, message)
+        emit(self.progress, localize(message))
 
     def report_download(self, progress: object) -> None:
         """Passed to the load function as its download progress callback (worker thread)."""
@@ -75,11 +78,11 @@ class ModelLoadWorker(QObject):
         except DownloadCancelled:
             emit(self.cancelled)
         except ModelLoadError as e:
-            emit(self.failed, str(e))
+            log.warning("cannot load %s: %s", self.ref, e)
+            emit(self.failed, localize(e))
         except Exception as e:  # the thread edge: every error reaches the GUI
             log.exception("loading %s failed", self.ref)
-            first = (str(e).strip().splitlines() or [""])[0]
-            emit(self.failed, f"{type(e).__name__}: {first}")
+            emit(self.failed, localize(e))
         else:
             emit(self.loaded, recognizer)
         finally:
@@ -100,7 +103,7 @@ class ModelLoader(QObject):
     loaded = Signal(str, object)
     """(ref, recognizer)."""
     failed = Signal(str, str)
-    """(ref, reason)."""
+    """(ref, reason in the window's language)."""
     progress = Signal(str)
     """A one-line message about a slow step of the running load (e.g. converting the model)."""
     download = Signal(str, object)

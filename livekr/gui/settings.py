@@ -28,7 +28,7 @@ from livekr.config import (
     SegmenterOptions,
     SessionOptions,
 )
-from livekr.gui.i18n import STRINGS, tr
+from livekr.gui.i18n import STRINGS, localize, title, tr
 from livekr.options import DeclaredOption, declared, from_store, option, to_store, validate
 
 MIN_FONT_PT, MAX_FONT_PT = 9, 48
@@ -96,7 +96,7 @@ class SettingsDialog(QDialog):
 
     def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(tr("settings_title"))
+        self.setWindowTitle(title("settings_title"))
         self._base = settings
         self.fields: dict[tuple[str, str], QWidget] = {}
         """The editor of each shown option, keyed by (group, option name)."""
@@ -129,7 +129,7 @@ class SettingsDialog(QDialog):
         try:
             self.values()
         except ValueError as e:
-            self.problem.setText(str(e))
+            self.problem.setText(localize(e))
             self.problem.show()
             return
         super().accept()

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from livekr.decoder import Decoder
 from livekr.events import Failure, FailureKind, Stats
-from livekr.gui.i18n import tr
+from livekr.gui.i18n import localize, tr
 from livekr.gui.qtcompat import emit
 
 MESSAGE_STYLES = {
@@ -35,7 +35,7 @@ FAILURE_HINTS = {
 def failure_text(failure: Failure) -> str:
     """The failure's message, with the remedy its kind calls for."""
     hint = FAILURE_HINTS.get(failure.kind)
-    return failure.message + (" " + tr(hint) if hint else "")
+    return localize(failure.message) + (" " + tr(hint) if hint else "")
 
 
 def model_label(ref: str) -> str:
@@ -101,10 +101,8 @@ class StatusPanel:
             self.rtf.setText(tr("status_rtf", value=f"{stats.rtf:.2f}"))
         self.backlog.setText(tr("status_backlog", value=f"{stats.backlog_s:.1f} s"))
         self.dropped.setText(tr("status_dropped", value=stats.dropped_blocks))
-        self.dropped.setToolTip(
-            f"dropped blocks {stats.dropped_blocks} · device status errors "
-            f"{stats.status_errors} · skipped partials {stats.partials_skipped}"
-        )
+        self.dropped.setToolTip(tr("status_dropped_tip", dropped=stats.dropped_blocks,
+                                   errors=stats.status_errors, skipped=stats.partials_skipped))
         warn = "color: #b3261e; font-weight: bold;"
         self.dropped.setStyleSheet(warn if stats.dropped_blocks else "")
         self.backlog.setStyleSheet(warn if stats.backlog_s > 5 else "")
