@@ -120,7 +120,7 @@ def check_repo_id(ref: str) -> None:
     """``DownloadError`` unless ``ref`` is a hub model id, "owner/name"."""
     parts = ref.split("/")
     if len(parts) != 2 or not all(REPO_PART.fullmatch(p) and ".." not in p and "--" not in p for p in parts):
-        raise DownloadError(f"{ref!r} is not a Hugging Face model id; give it as owner/name")
+        raise DownloadError(f"{ref!r} is not a Hugging Face model id (owner/name)")
 
 
 class _HTTPConnection(http.client.HTTPConnection):

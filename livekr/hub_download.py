@@ -49,6 +49,7 @@ from livekr.hub_transfer import (
     STAGING_FOLDER,
     DownloadProgress,
     ProgressCallback,
+    ProgressLines,
     Transfer,
     check_cancel,
     describe,
@@ -58,7 +59,7 @@ from livekr.models import models_dir
 
 __all__ = [
     "DownloadCancelled", "DownloadError", "DownloadOptions", "DownloadProgress", "DownloadedModel",
-    "describe", "downloaded_folder", "downloaded_models", "fetch_model", "hub_folder",
+    "ProgressLines", "describe", "downloaded_folder", "downloaded_models", "fetch_model", "hub_folder",
 ]
 
 log = logging.getLogger(__name__)

@@ -92,6 +92,31 @@ def format_duration(seconds: float) -> str:
     return f"{s // 3600} h {s % 3600 // 60:02d} min"
 
 
+LINE_EVERY_S = 2.0
+"""Least time between two lines of ``ProgressLines``."""
+
+
+class ProgressLines:
+    """A progress callback that passes "downloading REF: 340 MB of 1.2 GB · …" to ``say`` at
+    most every ``every_s`` seconds of ``clock``, and once at the end."""
+
+    def __init__(self, say: Callable[[str], None], every_s: float = LINE_EVERY_S,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.say = say
+        self.every_s = every_s
+        self.clock = clock
+        self._next = float("-inf")
+        self._ended = False
+
+    def __call__(self, progress: DownloadProgress) -> None:
+        now = self.clock()
+        end = progress.done_bytes >= progress.total_bytes
+        if self._ended or not (end or now >= self._next):
+            return
+        self._next, self._ended = now + self.every_s, end
+        self.say(f"downloading {progress.ref}: {describe(progress)}")
+
+
 class ProgressMeter:
     """Counts the bytes of one model's download and hands ``DownloadProgress`` to ``report`` at
     most every ``every_s`` seconds of ``clock`` (monotonic), at ``start`` and at ``finish``.

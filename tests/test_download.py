@@ -18,6 +18,7 @@ from livekr.hub_download import (
     DownloadError,
     DownloadOptions,
     DownloadProgress,
+    ProgressLines,
     describe,
     downloaded_folder,
     downloaded_models,
@@ -347,3 +348,21 @@ def test_load_recognizer_downloads_a_hub_model_and_keeps_its_id(
     # the stand-in hub is gone: the downloaded folder loads without it
     again = load_recognizer(REF, options, warm_up=False, cache=tmp_path / "cache")
     assert again.name == REF and again.tokens == recognizer.tokens
+
+
+def test_progress_lines_come_every_few_seconds_and_at_the_end() -> None:
+    now = [0.0]
+    lines: list[str] = []
+    show = ProgressLines(lines.append, every_s=2.0, clock=lambda: now[0])
+    for t, done in ((0.0, 0), (1.0, 10), (2.5, 20), (3.0, 100), (3.1, 100)):
+        now[0] = t
+        show(DownloadProgress(REF, "model.safetensors", done, 100, 0.0, None))
+    assert lines == [f"downloading {REF}: 0 B of 100 B", f"downloading {REF}: 20 B of 100 B",
+                     f"downloading {REF}: 100 B of 100 B"]
+
+
+def test_a_name_that_is_neither_a_folder_nor_a_hub_id_is_refused() -> None:
+    from livekr.recognizer import ModelLoadError, load_recognizer
+
+    with pytest.raises(ModelLoadError, match="no such checkpoint folder, and not a Hugging Face model id"):
+        load_recognizer("no-such-model-here")
