@@ -366,3 +366,66 @@ def test_a_name_that_is_neither_a_folder_nor_a_hub_id_is_refused() -> None:
 
     with pytest.raises(ModelLoadError, match="no such checkpoint folder, and not a Hugging Face model id"):
         load_recognizer("no-such-model-here")
+
+
+def test_livekr_models_lists_downloaded_hub_models(
+    hub: StandInHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import argparse
+
+    from livekr.cli_info import cmd_models
+
+    monkeypatch.setenv("LIVEKR_MODELS_DIR", str(tmp_path))
+    folder = fetch_model(REF, endpoint=hub.endpoint, options=OPTIONS)
+    assert folder == tmp_path / "hub" / "someone--tiny-ko"
+    assert cmd_models(argparse.Namespace()) == 0
+    out = capsys.readouterr().out
+    assert f"# downloaded from the Hugging Face hub into {tmp_path / 'hub'}" in out
+    assert f"{REF}  307 kB  {folder}" in out.splitlines()
+
+
+def test_download_console_on_a_terminal_and_in_a_log() -> None:
+    import io
+
+    from livekr.console import DownloadConsole
+
+    now = [0.0]
+    log_stream = io.StringIO()
+    logged = DownloadConsole(log_stream, tty=False, clock=lambda: now[0])
+    terminal_stream = io.StringIO()
+    terminal = DownloadConsole(terminal_stream, tty=True)
+    for t, done in ((0.0, 0), (1.0, 50), (6.0, 60), (6.5, 100)):
+        now[0] = t
+        for console in (logged, terminal):
+            console(DownloadProgress(REF, "model.safetensors", done, 100, 0.0, None))
+    assert log_stream.getvalue().splitlines() == [
+        f"livekr: downloading {REF}: {size} of 100 B" for size in ("0 B", "60 B", "100 B")
+    ]
+    lines = terminal_stream.getvalue().split("\r")[1:]
+    assert len(lines) == 4 and lines[-1] == f"livekr: downloading {REF}: 100 B of 100 B\x1b[K\n"
+    assert not logged.downloading and not terminal.downloading
+
+
+def test_ctrl_c_cancels_the_download_then_interrupts() -> None:
+    import io
+    import signal
+
+    from livekr.console import DownloadConsole
+
+    stream = io.StringIO()
+    with pytest.raises(KeyboardInterrupt), DownloadConsole(stream, tty=False) as console:
+        signal.raise_signal(signal.SIGINT)  # before the download: an ordinary interrupt
+    assert not console.cancel.is_set()
+    with pytest.raises(KeyboardInterrupt) as info, DownloadConsole(stream, tty=False) as console:
+        console(DownloadProgress(REF, "model.safetensors", 10, 100, 0.0, None))
+        signal.raise_signal(signal.SIGINT)  # during it: a request to cancel
+        assert console.cancel.is_set()
+        raise DownloadCancelled("the download of someone/tiny-ko was cancelled")
+    assert isinstance(info.value.__cause__, DownloadCancelled)
+    assert "cancelling the download" in stream.getvalue()
+    assert "livekr: the download of someone/tiny-ko was cancelled" in stream.getvalue()
+    with pytest.raises(KeyboardInterrupt), DownloadConsole(stream, tty=False) as console:
+        console(DownloadProgress(REF, "model.safetensors", 10, 100, 0.0, None))
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)  # a second one stops at once
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
