@@ -318,17 +318,22 @@ class Transfer:
     def _read(self, response: http.client.HTTPResponse, f: RepoFile) -> bytes:
         client = self.client
         try:
-            return response.read1(client.options.chunk_bytes)
+            chunk = response.read1(client.options.chunk_bytes)
         except TimeoutError as e:
+            self.check_cancel()  # a cancel that came while the read waited wins
             raise DownloadError(
                 f"the download of {f.name} stalled: no data from the hub ({client.host}) for "
                 f"{client.options.read_timeout_s:g} s; check your connection or proxy, {RESUME_HINT}"
             ) from e
         except (OSError, http.client.HTTPException) as e:
+            self.check_cancel()
             raise DownloadError(
                 f"the connection to the hub ({client.host}) broke during {f.name} ({first_line(e)}); "
                 f"{RESUME_HINT}"
             ) from e
+        if not chunk:
+            self.check_cancel()
+        return chunk
 
     def _place(self, part: Path, f: RepoFile, hasher: Any) -> None:
         """Move a complete, verified ``part`` into place; a damaged one is removed."""

@@ -5,7 +5,8 @@ and a log of every request.
 Large (LFS) files are served the way the hub serves them: the resolve URL redirects to a
 "CDN" path on the same server. Faults apply once each, to the named file:
 ``drop_after`` sends that many bytes of the body, then closes the connection; ``stall_after``
-sends that many bytes, then waits (until ``stop``); ``damage`` flips a byte in the middle;
+sends that many bytes, sets ``stalled``, waits for ``release`` (set at the latest when the server
+stops), then sends the rest; ``damage`` flips a byte in the middle;
 ``ignore_range`` makes every answer the whole file with status 200.
 """
 
@@ -60,6 +61,7 @@ class StandInHub:
         self.requests: list[Seen] = []
         self.faults = Faults()
         self.release = threading.Event()
+        self.stalled = threading.Event()
         self._commits = 0
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -213,8 +215,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body if cut is None else body[:cut])
         self.wfile.flush()
         if stall is not None:
+            self.hub.stalled.set()
             self.hub.release.wait()
-        if cut is not None:
+            self.wfile.write(body[stall:])
+        elif drop is not None:
             self.close_connection = True
 
     def _json(self, data: object) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import socket
 import threading
 import time
@@ -429,3 +430,45 @@ def test_ctrl_c_cancels_the_download_then_interrupts() -> None:
         signal.raise_signal(signal.SIGINT)
         signal.raise_signal(signal.SIGINT)  # a second one stops at once
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+@pytest.mark.slow
+def test_the_command_line_shows_the_download_and_ctrl_c_cancels_it(
+    tiny_wav2vec2: Path, tmp_path: Path
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import wave
+
+    from tests.conftest import REPO
+
+    audio = tmp_path / "silence.wav"
+    with wave.open(str(audio), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes(b"\0\0" * 16000)
+    with StandInHub() as hub:
+        hub.add_repo(REF, folder_files(tiny_wav2vec2))
+        hub.faults.stall_after["model.safetensors"] = 50_000
+        env = {**os.environ, "HF_HUB_OFFLINE": "0", "HF_ENDPOINT": hub.endpoint, "PYTHONPATH": str(REPO),
+               "LIVEKR_MODELS_DIR": str(tmp_path / "models")}
+        command = [sys.executable, "-m", "livekr", "transcribe", str(audio), "-m", REF, "--backend", "torch"]
+        proc = subprocess.Popen(command, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stderr is not None
+        assert hub.stalled.wait(120)  # the download is under way
+        proc.send_signal(signal.SIGINT)
+        lines = [proc.stderr.readline()]
+        while "cancelling the download" not in lines[-1] and lines[-1]:
+            lines.append(proc.stderr.readline())
+        hub.release.set()  # the stalled transfer moves on, and the download notices the cancel
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, "".join(lines) + err
+        assert "the download of someone/tiny-ko was cancelled with" in err and "Traceback" not in err
+        assert downloaded_folder(REF, tmp_path / "models" / "hub") is None
+        done = subprocess.run(command, env=env, text=True, capture_output=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        assert re.search(r"downloading someone/tiny-ko: (\S+ \S+) of \1( ·|\n)", done.stderr), done.stderr
+        assert downloaded_folder(REF, tmp_path / "models" / "hub") is not None
