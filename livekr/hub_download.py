@@ -177,10 +177,13 @@ def fetch_model(
         check_cancel(ref, cancel, None)
         client = HubClient(hub_endpoint(endpoint), options)
         plan = plan_download(client, ref)
-        _prepare(folder, plan)
-        Transfer(client, plan, folder, cancel, progress).run()
-        _check_shards(folder, plan)
-        _write_marker(folder, plan, client.endpoint)
+        try:
+            _prepare(folder, plan)
+            Transfer(client, plan, folder, cancel, progress).run()
+            _check_shards(folder, plan)
+            _write_marker(folder, plan, client.endpoint)
+        except OSError as e:  # the folder's own files (the network's errors are DownloadError)
+            raise DownloadError(f"cannot write the download of {ref} into {folder}: {first_line(e)}") from e
         shutil.rmtree(folder / STAGING_FOLDER, ignore_errors=True)
     log.info("downloaded %s (%s) into %s", ref, plan.sha, folder)
     return folder
