@@ -182,13 +182,14 @@ def hub_unreachable() -> Message | None:
     """Why the Hugging Face hub cannot be reached right now, or None if it may be.
 
     A quick name lookup, so an offline machine fails at once instead of after the hub
-    client's retries.
+    client's retries. ``$HF_HUB_OFFLINE`` and ``$HF_ENDPOINT`` are read now.
     """
-    from huggingface_hub import constants
+    from livekr.hub_api import hub_endpoint, hub_offline
 
-    if constants.HF_HUB_OFFLINE:
+    if hub_offline():
         return Message("hub.offline")
-    host = urlparse(constants.ENDPOINT).hostname or constants.ENDPOINT
+    endpoint = hub_endpoint()
+    host = urlparse(endpoint).hostname or endpoint
     try:
         socket.getaddrinfo(host, 443)
     except OSError as e:

@@ -33,6 +33,7 @@ from livekr.console import (
     EXIT_FAILED,
     EXIT_OK,
     ConsoleReporter,
+    DownloadConsole,
     EventPrinter,
     Interrupt,
     drive,
@@ -145,7 +146,8 @@ def plan_files(args: argparse.Namespace) -> None:
 
 
 def load_model(args: argparse.Namespace) -> Recognizer:
-    """Load the recognizer named by ``--model``; progress bars of transformers are hidden."""
+    """Load the recognizer named by ``--model``; progress bars of transformers are hidden, a hub
+    model's download shows its own progress, and Ctrl-C cancels it (``DownloadConsole``)."""
     from transformers.utils import logging as hf_logging
 
     from livekr.recognizer import load_recognizer
@@ -153,7 +155,10 @@ def load_model(args: argparse.Namespace) -> Recognizer:
     hf_logging.disable_progress_bar()
     ref = _model_ref(args)
     say(f"loading {ref} …")
-    recognizer = load_recognizer(ref, from_arguments(RecognizerOptions, args), progress=say)
+    options = from_arguments(RecognizerOptions, args)
+    with DownloadConsole() as download:
+        recognizer = load_recognizer(ref, options, progress=say, download_progress=download,
+                                     cancel=download.cancel)
     say(f"{ref} on {recognizer.device_label}")
     return recognizer
 

@@ -1,6 +1,7 @@
 """The commands that say what livekr can use here: ``livekr devices`` (microphones),
-``livekr models`` (checkpoints, what was measured for them on this CPU, published models) and
-``livekr doctor`` (everything livekr needs, with the fix for what is missing)."""
+``livekr models`` (checkpoints, hub models downloaded, what was measured for them on this CPU,
+published models) and ``livekr doctor`` (everything livekr needs, with the fix for what is
+missing)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,8 @@ def cmd_devices(args: argparse.Namespace, list_devices: Callable[[], list[InputD
 def cmd_models(args: argparse.Namespace) -> int:
     from livekr.backends.store import remembered_lines
     from livekr.cpu import describe
+    from livekr.hub_download import HUB_FOLDER, downloaded_models
+    from livekr.hub_transfer import format_bytes
     from livekr.models import HUB_MODELS, card_lines, list_checkpoints, models_dir
 
     cpu = describe()
@@ -45,10 +48,17 @@ def cmd_models(args: argparse.Namespace) -> int:
         print("  ".join([str(info.path), *card_lines(info)[:3]]))
         for line in remembered_lines(str(info.path), cpu):
             print(f"    {line}")
+    downloaded = downloaded_models()
+    print(f"# downloaded from the Hugging Face hub into {models_dir() / HUB_FOLDER} (load them by id)")
+    for model in downloaded:
+        print(f"{model.ref}  {format_bytes(model.size_bytes)}  {model.folder}")
+        for line in remembered_lines(str(model.folder), cpu):
+            print(f"    {line}")
     print(f"# this CPU: {cpu}")
     print("# published on the Hugging Face hub (downloaded on first use)")
+    here = {model.ref for model in downloaded}
     for ref in HUB_MODELS:
-        print(ref)
+        print(f"{ref}  (downloaded)" if ref in here else ref)
     return EXIT_OK
 
 

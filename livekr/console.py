@@ -10,9 +10,13 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
+from types import FrameType, TracebackType
 from typing import IO, Any
 
 from livekr.events import EventSink, Failure, Final, Finished, Partial, PipelineEvent, Stats
+from livekr.hub_api import DownloadCancelled
+from livekr.hub_transfer import DownloadProgress, ProgressLines, describe
 from livekr.pipeline import StreamingTranscriber
 from livekr.session import TranscriptSession
 from livekr.stop_signals import StopSignals
@@ -161,3 +165,74 @@ def drive(transcriber: StreamingTranscriber, interrupt: Interrupt) -> None:
             # runs, and the main thread must go on watching for the next signal.
             action = transcriber.abandon if wanted == 2 else transcriber.stop
             threading.Thread(target=action, name="livekr-stop", daemon=True).start()
+
+
+class DownloadConsole:
+    """A model download on the terminal: its progress on stderr (one line rewritten in place
+    on a terminal, else a line every ``PROGRESS_EVERY_S``), and Ctrl-C while it runs as a
+    request to cancel it.
+
+    Pass the instance as ``load_recognizer``'s ``download_progress`` and ``cancel`` as its
+    ``cancel``, inside ``with`` in the main thread. The first Ctrl-C during the download sets
+    ``cancel`` (the download stops at its next read, within its read timeout if the hub is
+    silent), and the ``DownloadCancelled`` that follows is said on stderr and leaves ``with``
+    as ``KeyboardInterrupt``, so the command ends as if interrupted while loading. A second
+    Ctrl-C, or one before or after the download, interrupts at once as usual. Where SIGINT has
+    a handler other than Python's default, or is ignored, it is left alone.
+    """
+
+    def __init__(self, stream: IO[str] | None = None, tty: bool | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.tty = self.stream.isatty() if tty is None else tty
+        self.cancel = threading.Event()
+        self.downloading = False
+        """Between the first progress report and the last."""
+        self._lines = ProgressLines(self._say, PROGRESS_EVERY_S, clock)
+        self._line_open = False
+        self._installed = False
+
+    def __call__(self, progress: DownloadProgress) -> None:
+        self.downloading = progress.done_bytes < progress.total_bytes
+        if not self.tty:
+            self._lines(progress)
+            return
+        self.stream.write(f"\rlivekr: downloading {progress.ref}: {describe(progress)}\x1b[K")
+        self._line_open = self.downloading
+        if not self.downloading:
+            self.stream.write("\n")
+        self.stream.flush()
+
+    def __enter__(self) -> DownloadConsole:
+        main = threading.current_thread() is threading.main_thread()
+        if main and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            signal.signal(signal.SIGINT, self._on_sigint)
+            self._installed = True
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._installed:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            self._installed = False
+        self.end_line()
+        if isinstance(exc, DownloadCancelled) and self.cancel.is_set():
+            self._say(str(exc))
+            raise KeyboardInterrupt from exc
+
+    def end_line(self) -> None:
+        """End a progress line left open on the terminal (before another message)."""
+        if self._line_open:
+            self.stream.write("\n")
+            self.stream.flush()
+            self._line_open = False
+
+    def _say(self, message: str) -> None:
+        print(f"livekr: {message}", file=self.stream, flush=True)
+
+    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
+        if not self.downloading or self.cancel.is_set():
+            raise KeyboardInterrupt
+        self.cancel.set()
+        self.end_line()
+        self._say("cancelling the download (Ctrl-C again stops at once)")

@@ -11,6 +11,7 @@ or in bf16 instead of torch fp32 (``livekr.backends``); every backend gives the 
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from livekr.checkpoint import (
     load_config,
     load_processor,
     load_weights,
+    model_files,
 )
 from livekr.checkpoint import (
     hub_unreachable as hub_unreachable,
@@ -36,6 +38,8 @@ from livekr.checkpoint import (
 )
 from livekr.config import SAMPLE_RATE, RecognizerOptions
 from livekr.ctc import TokenTable, mean_confidence, vocabulary_problem
+from livekr.hub_api import DownloadError, check_repo_id
+from livekr.hub_download import DownloadProgress, ProgressLines, downloaded_folder, fetch_model
 from livekr.transcript import CharSpan
 
 log = logging.getLogger(__name__)
@@ -142,6 +146,8 @@ def load_recognizer(
     progress: Progress | None = None,
     import_onnxruntime: Callable[[], Any] | None = None,
     cache: Path | None = None,
+    download_progress: Callable[[DownloadProgress], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> PosteriorRecognizer:
     """Load a CTC checkpoint from a folder or a Hugging Face hub id.
 
@@ -151,6 +157,13 @@ def load_recognizer(
     straight into the planned dtype; remote code is never run. ``warm_up`` runs one forward
     pass on a second of silence, so the weights are paged in and the first utterance does
     not pay for it, and checks that its outputs are finite (damaged weights give NaN).
+
+    A hub id loads from its folder under ``models_dir()/hub`` (``livekr.hub_download``), which
+    is downloaded first where the hub can be reached: ``download_progress`` receives its
+    progress (default: a line every few seconds through ``progress``), and setting ``cancel``
+    stops it with ``DownloadCancelled`` (what arrived is kept; the next load resumes). A model
+    that transformers downloaded before, or any model while the hub is unreachable, loads from
+    transformers' cache instead. The recognizer's ``name`` is the hub id either way.
 
     On the CPU, ``options.backend``/``dtype`` "auto" try ONNX Runtime (fp32, int8) and native
     bf16 against torch fp32 on first use: each must pass a parity probe, the fastest is used and
@@ -162,12 +175,41 @@ def load_recognizer(
     (``livekr.backends.fast``).
     """
     options = options or RecognizerOptions()
-    offline = False
+    say = progress if progress is not None else log.info
     if looks_like_path(ref):
         check_local_checkpoint(Path(ref).expanduser())
-        ref = str(Path(ref).expanduser())
+        name = source = str(Path(ref).expanduser())
+        offline = False
     else:
-        offline = hub_unreachable() is not None
+        name = ref
+        source, offline = hub_source(ref, download_progress or ProgressLines(say), cancel)
+    recognizer = _load(source, offline, options, warm_up, say, import_onnxruntime, cache)
+    recognizer.name = name
+    return recognizer
+
+
+def hub_source(ref: str, download_progress: Callable[[DownloadProgress], None],
+               cancel: threading.Event | None) -> tuple[str, bool]:
+    """(what to load, offline) for hub id ``ref``: its downloaded folder (downloaded now where
+    needed and possible), or ``ref`` itself, offline, for transformers' cache."""
+    try:
+        check_repo_id(ref)
+    except DownloadError as e:
+        raise ModelLoadError(f"{ref}: no such checkpoint folder, and not a Hugging Face model id "
+                             "(owner/name)") from e
+    folder = downloaded_folder(ref)
+    if folder is None:
+        if model_files(ref, offline=True) or hub_unreachable() is not None:
+            return ref, True
+        folder = fetch_model(ref, progress=download_progress, cancel=cancel)
+    check_local_checkpoint(folder)
+    return str(folder), False
+
+
+def _load(ref: str, offline: bool, options: RecognizerOptions, warm_up: bool, say: Progress,
+          import_onnxruntime: Callable[[], Any] | None, cache: Path | None) -> PosteriorRecognizer:
+    """The recognizer of checkpoint ``ref`` (a folder, or a hub id in transformers' cache), as
+    ``load_recognizer`` describes."""
     from livekr.backends.choice import load_remembered
 
     remembered = load_remembered(ref, offline, options, import_onnxruntime, cache, warm_up)
@@ -187,7 +229,6 @@ def load_recognizer(
 
     _set_torch_threads(torch, options.threads)
     frame_s = getattr(config, "inputs_to_logits_ratio", 320) / SAMPLE_RATE
-    say = progress if progress is not None else log.info
     job = CpuLoad(ref, offline, processor, frame_s, plan.dtype_name, options, warm_up, say)
     return load_on_cpu(job, import_onnxruntime, cache)
 
