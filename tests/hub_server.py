@@ -16,12 +16,14 @@ import contextlib
 import hashlib
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 LFS_SUFFIXES = (".safetensors", ".bin", ".onnx")
+PACED_CHUNK_BYTES = 64 * 1024
 POLL_S = 0.02
 """How often the server loop looks for ``shutdown`` (the default half second slows every test)."""
 
@@ -50,6 +52,8 @@ class Faults:
     ignore_range: bool = False
     status: dict[str, int] = field(default_factory=dict)
     """Path (unquoted, no query) → HTTP status answered instead."""
+    rate_bytes_per_s: float = 0.0
+    """Send file bodies at about this rate (0: as fast as possible), like a real connection."""
 
 
 class StandInHub:
@@ -212,14 +216,24 @@ class _Handler(BaseHTTPRequestHandler):
         drop = self.hub.take_fault(self.hub.faults.drop_after, name)
         stall = self.hub.take_fault(self.hub.faults.stall_after, name)
         cut = drop if drop is not None else stall
-        self.wfile.write(body if cut is None else body[:cut])
-        self.wfile.flush()
+        self._paced(body if cut is None else body[:cut])
         if stall is not None:
             self.hub.stalled.set()
             self.hub.release.wait()
-            self.wfile.write(body[stall:])
+            self._paced(body[stall:])
         elif drop is not None:
             self.close_connection = True
+
+    def _paced(self, data: bytes) -> None:
+        """Write ``data``, at ``faults.rate_bytes_per_s`` when it is set."""
+        rate = self.hub.faults.rate_bytes_per_s
+        step = PACED_CHUNK_BYTES if rate else max(1, len(data))
+        start = time.monotonic()
+        for sent in range(0, len(data), step):
+            self.wfile.write(data[sent:sent + step])
+            if rate:
+                time.sleep(max(0.0, start + (sent + step) / rate - time.monotonic()))
+        self.wfile.flush()
 
     def _json(self, data: object) -> None:
         self._send(200, json.dumps(data).encode(), "application/json")

@@ -1,0 +1,153 @@
+"""Screenshots of the real window in two scenes, for the README (run under xvfb-run).
+
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python scripts/screenshot_scenes.py download \\
+        --weights DIR --out assets/download.png
+    xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python scripts/screenshot_scenes.py files \\
+        --model DIR --out assets/files.png
+
+``download``: the first-start download of ``kresnik/wav2vec2-large-xlsr-korean`` from a
+stand-in hub on 127.0.0.1 (``tests/hub_server.py``) that serves the checkpoint folder
+``--weights`` (a full-size model gives the real size) at ``--rate`` MB/s; the shot is taken a
+few seconds in, then the download is cancelled. ``files``: ``assets/sample_ko.flac`` and a
+second file queued with File ▸ Transcribe Files; the shot is taken while the second runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "scripts"))
+HUB_ID = "kresnik/wav2vec2-large-xlsr-korean"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("scene", choices=("download", "files"))
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--weights", type=Path, help="download: the checkpoint folder the stand-in hub serves")
+    parser.add_argument("--rate", type=float, default=25.0, help="download: MB/s")
+    parser.add_argument("--after-s", type=float, default=6.0, help="download: seconds before the shot")
+    parser.add_argument("--model", type=Path, help="files: the checkpoint folder to transcribe with")
+    parser.add_argument("--lang", default="ko", choices=("ko", "en"))
+    parser.add_argument("--size", default="1100x680")
+    return parser.parse_args()
+
+
+def private_dirs() -> Path:
+    work = Path(tempfile.mkdtemp(prefix="livekr-scene-"))
+    for env, sub in (("LIVEKR_MODELS_DIR", "models"), ("LIVEKR_CONFIG_DIR", "config"),
+                     ("LIVEKR_STATE_DIR", "state"), ("LIVEKR_CACHE_DIR", "cache")):
+        os.environ[env] = str(work / sub)
+    return work
+
+
+def make_window(args: argparse.Namespace, work: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QSettings
+
+    from livekr.gui.app import build_window, source_factory
+    from livekr.gui.settings import AppSettings, WindowOptions, save_settings
+    from screenshot import QuietPrompter
+
+    store = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
+    save_settings(store, AppSettings(window=WindowOptions(language=args.lang, font_pt=17)))
+    window = build_window(store=store, make_source=source_factory(None), prompter=QuietPrompter(),  # type: ignore[arg-type]
+                          list_devices=lambda: [], **kwargs)  # type: ignore[arg-type]
+    width, height = (int(v) for v in args.size.split("x"))
+    window.resize(width, height)
+    window.show()
+    return window
+
+
+def shoot(window, out: Path) -> None:  # type: ignore[no-untyped-def]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not window.grab().save(str(out)):
+        raise SystemExit(f"could not write {out}")
+    print(f"saved {out}", flush=True)
+
+
+def download_scene(args: argparse.Namespace, work: Path) -> int:
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from tests.hub_server import StandInHub, folder_files
+
+    if args.weights is None:
+        raise SystemExit("download: give --weights, a checkpoint folder for the stand-in hub to serve")
+    app = QApplication([sys.argv[0]])
+    with StandInHub() as hub:
+        hub.add_repo(HUB_ID, folder_files(args.weights))
+        hub.faults.rate_bytes_per_s = args.rate * 1e6
+        os.environ["HF_ENDPOINT"] = hub.endpoint
+        os.environ["HF_HUB_OFFLINE"] = "0"
+        window = make_window(args, work)
+
+        def take() -> None:
+            shoot(window, args.out)
+            window.close()
+
+        window.dictation.model_download.connect(
+            lambda ref, progress: None if hasattr(take, "armed") else (
+                setattr(take, "armed", True), QTimer.singleShot(int(args.after_s * 1000), take)))
+        window.dictation.idle.connect(app.quit)
+        QTimer.singleShot(0, lambda: window.models.choose(HUB_ID))
+        QTimer.singleShot(300_000, lambda: app.exit(2))
+        return app.exec()
+
+
+def files_scene(args: argparse.Namespace, work: Path) -> int:
+    import numpy as np
+    import soundfile
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from livekr.config import SAMPLE_RATE
+    from livekr.recognizer import load_recognizer
+    from screenshot import phrases
+    from trainer.synth import synthesize
+
+    if args.model is None:
+        raise SystemExit("files: give --model, a checkpoint folder")
+    app = QApplication([sys.argv[0]])
+    second = work / "회의-메모.wav"
+    pause = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    parts = [pause]
+    for text in phrases(12):
+        parts += [synthesize(text), pause]
+    soundfile.write(str(second), np.concatenate(parts), SAMPLE_RATE)
+    window = make_window(args, work, load_model=load_recognizer)
+    jobs = window.dictation.files
+    taken: list[bool] = []
+
+    def on_changed(job) -> None:  # type: ignore[no-untyped-def]
+        if job.path == second and job.percent >= 40 and not taken:
+            taken.append(True)
+            shoot(window, args.out)
+            jobs.cancel_all()
+            QTimer.singleShot(0, window.close)
+
+    jobs.job_changed.connect(on_changed)
+    window.dictation.model_ready.connect(lambda ref, device: jobs.add([REPO / "assets" / "sample_ko.flac", second]))
+    window.dictation.idle.connect(lambda: app.quit() if taken else None)
+    QTimer.singleShot(0, lambda: window.models.choose(str(args.model)))
+    QTimer.singleShot(300_000, lambda: app.exit(2))
+    return app.exec()
+
+
+def main() -> int:
+    args = parse_args()
+    work = private_dirs()
+    try:
+        return download_scene(args, work) if args.scene == "download" else files_scene(args, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
