@@ -1,6 +1,6 @@
 """Talking to the Hugging Face hub with the standard library: HTTP with a connect and a read
-timeout, errors as one line saying what to do, and which files of a repo a CTC checkpoint
-needs (``plan_download``).
+timeout, errors as one ``Message`` saying what to do (the catalogue's "hub.*" keys), and which
+files of a repo a CTC checkpoint needs (``plan_download``).
 
 Only the hub's public HTTP API is used: ``/api/models/{repo}/revision/{rev}?blobs=true`` lists
 a revision's files with their sizes and LFS SHA-256, ``/api/models/{repo}/discussions`` finds
@@ -24,6 +24,7 @@ from typing import Any
 from urllib.parse import quote, urlparse
 
 from livekr.checkpoint import ModelLoadError, first_line
+from livekr.messages import Message
 
 DEFAULT_ENDPOINT = "https://huggingface.co"
 ENDPOINT_ENV = "HF_ENDPOINT"
@@ -120,7 +121,7 @@ def check_repo_id(ref: str) -> None:
     """``DownloadError`` unless ``ref`` is a hub model id, "owner/name"."""
     parts = ref.split("/")
     if len(parts) != 2 or not all(REPO_PART.fullmatch(p) and ".." not in p and "--" not in p for p in parts):
-        raise DownloadError(f"{ref!r} is not a Hugging Face model id (owner/name)")
+        raise DownloadError("hub.not_an_id", ref=ref)
 
 
 class _HTTPConnection(http.client.HTTPConnection):
@@ -166,8 +167,9 @@ class _HTTPSHandler(urllib.request.HTTPSHandler):
         return self.do_open(connection, req, context=self._context)  # type: ignore[attr-defined]
 
 
-RETRY_HINT = "then try again"
-RESUME_HINT = "then try again: the download resumes where it stopped"
+RETRY_HINT = Message("hub.retry")
+RESUME_HINT = Message("hub.resume")
+"""What to do after a failure that may pass: try again (and, for a file, that it resumes)."""
 
 
 class HubClient:
@@ -200,26 +202,27 @@ class HubClient:
             raise DownloadError(self.connection_problem(e, hint)) from e
         return response
 
-    def connection_problem(self, e: BaseException, hint: str) -> str:
-        """One line for a failure to reach the hub or to get its answer."""
+    def connection_problem(self, e: BaseException, hint: Message) -> Message:
+        """One line for a failure to reach the hub or to get its answer; ``hint`` says what to
+        do once the connection works (``RETRY_HINT``, ``RESUME_HINT``)."""
         reason = e.reason if isinstance(e, urllib.error.URLError) else e
-        check = f"check your connection or proxy, {hint}"
+        check = Message("hub.check_connection", hint=hint)
         if isinstance(reason, TimeoutError):  # wrapped in URLError while connecting, bare after
             connecting = isinstance(e, urllib.error.URLError)
             seconds = self.options.connect_timeout_s if connecting else self.options.read_timeout_s
-            return f"the hub ({self.host}) did not answer within {seconds:g} s; {check}"
+            return Message("hub.timeout", host=self.host, seconds=seconds, check=check)
         if isinstance(reason, socket.gaierror):
-            return f"cannot find the hub: the name {self.host} does not resolve; {check}"
+            return Message("hub.no_such_host", host=self.host, check=check)
         if isinstance(reason, ConnectionRefusedError):
-            return f"the hub ({self.host}) refused the connection; {check}"
+            return Message("hub.refused", host=self.host, check=check)
         why = first_line(reason) if isinstance(reason, BaseException) else str(reason)
-        return f"cannot reach the hub ({self.host}): {why}; {check}"
+        return Message("hub.unreachable", host=self.host, detail=why, check=check)
 
     def get_json(self, path: str, ref: str) -> Any:
         """The JSON that GET ``{endpoint}{path}`` answers."""
         response = self.open(self.endpoint + path, ref)
         if response is None:
-            raise DownloadError(f"the hub refused to list {ref} (HTTP 416); {RETRY_HINT}")
+            raise DownloadError("hub.list_refused", ref=ref, hint=RETRY_HINT)
         try:
             with response:
                 return json.loads(response.read())
@@ -228,25 +231,21 @@ class HubClient:
         except (OSError, http.client.HTTPException) as e:
             raise DownloadError(self.connection_problem(e, RETRY_HINT)) from e
         except ValueError as e:
-            raise DownloadError(
-                f"the hub's answer about {ref} is not JSON ({first_line(e)}); is {self.endpoint} the "
-                f"Hugging Face hub? {RETRY_HINT}"
-            ) from e
+            raise DownloadError("hub.not_json", ref=ref, detail=first_line(e), endpoint=self.endpoint,
+                                hint=RETRY_HINT) from e
 
     def file_url(self, ref: str, file: RepoFile) -> str:
         return f"{self.endpoint}/{ref}/resolve/{file.revision}/{quote(file.name)}"
 
 
-def http_problem(ref: str, code: int, reason: str, hint: str) -> str:
-    """One line for an HTTP error status of the hub about model ``ref``."""
+def http_problem(ref: str, code: int, reason: str, hint: Message) -> Message:
+    """One line for an HTTP error status ``code`` (``reason``: its phrase) of the hub about
+    model ``ref``."""
     if code in (401, 403, 404):
-        return (
-            f"no model {ref} on the Hugging Face hub, or it is private or gated (HTTP {code}); check "
-            "the id (owner/name); a private or gated model must be downloaded with the hub's own "
-            "tools (hf download) and loaded as a folder"
-        )
-    later = "the hub has a problem, try again later" if code >= 500 else hint
-    return f"the hub answered HTTP {code} ({reason}) for {ref}; {later}"
+        return Message("hub.not_found", ref=ref, code=code)
+    if code >= 500:
+        return Message("hub.server_error", ref=ref, code=code, phrase=reason)
+    return Message("hub.http_error", ref=ref, code=code, phrase=reason, hint=hint)
 
 
 def revision_files(client: HubClient, ref: str, revision: str) -> tuple[str, list[RepoFile]]:
@@ -256,9 +255,7 @@ def revision_files(client: HubClient, ref: str, revision: str) -> tuple[str, lis
         sha = str(data["sha"])
         files = [_repo_file(s, sha) for s in data["siblings"]]
     except (KeyError, TypeError, ValueError) as e:
-        raise DownloadError(
-            f"the hub's list of the files of {ref} lacks {first_line(e)}; {RETRY_HINT}"
-        ) from e
+        raise DownloadError("hub.bad_listing", ref=ref, detail=first_line(e), hint=RETRY_HINT) from e
     return sha, files
 
 
@@ -299,10 +296,7 @@ def plan_download(client: HubClient, ref: str) -> DownloadPlan:
     sha, files = revision_files(client, ref, "main")
     small = [f for f in files if f.name in CHECKPOINT_FILES]
     if not any(f.name == "config.json" for f in small):
-        raise DownloadError(
-            f"{ref} has no config.json on the hub, so it is not a transformers checkpoint; pick a "
-            "*ForCTC speech-recognition model"
-        )
+        raise DownloadError("hub.no_config", ref=ref)
     weights, weights_revision, weights_sha = select_weights(files), "main", sha
     if not weights:
         pr = conversion_pr(client, ref)
@@ -310,9 +304,5 @@ def plan_download(client: HubClient, ref: str) -> DownloadPlan:
             weights_sha, pr_files = revision_files(client, ref, pr)
             weights, weights_revision = select_weights(pr_files), pr
     if not weights:
-        raise DownloadError(
-            f"{ref} has no safetensors weights on the hub (livekr loads safetensors only, never "
-            "PyTorch pickles) and no conversion of them; convert it (model.save_pretrained(folder) "
-            "writes safetensors) and load the folder"
-        )
+        raise DownloadError("hub.no_safetensors", ref=ref)
     return DownloadPlan(ref, sha, weights_revision, weights_sha, tuple(small + weights))

@@ -55,6 +55,7 @@ from livekr.hub_transfer import (
     describe,
 )
 from livekr.journal_lock import O_BINARY, try_lock
+from livekr.messages import os_error
 from livekr.models import models_dir
 
 __all__ = [
@@ -169,7 +170,7 @@ def fetch_model(
     try:
         (folder / STAGING_FOLDER).mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise DownloadError(f"cannot create {folder} for {ref}: {e.strerror or e}") from e
+        raise DownloadError("download.create_failed", folder=folder, ref=ref, reason=os_error(e)) from e
     with _download_lock(folder, ref):
         found = downloaded_folder(ref, dest_root)  # another download finished in between
         if found is not None:
@@ -183,7 +184,8 @@ def fetch_model(
             _check_shards(folder, plan)
             _write_marker(folder, plan, client.endpoint)
         except OSError as e:  # the folder's own files (the network's errors are DownloadError)
-            raise DownloadError(f"cannot write the download of {ref} into {folder}: {first_line(e)}") from e
+            raise DownloadError("download.save_failed", ref=ref, folder=folder,
+                                reason=os_error(e, first_line(e))) from e
         shutil.rmtree(folder / STAGING_FOLDER, ignore_errors=True)
     log.info("downloaded %s (%s) into %s", ref, plan.sha, folder)
     return folder
@@ -196,16 +198,14 @@ def _download_lock(folder: Path, ref: str) -> Iterator[None]:
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | O_BINARY, 0o644)
     except OSError as e:
-        raise DownloadError(f"cannot create {path}: {e.strerror or e}") from e
+        raise DownloadError("download.lock_failed", path=path, reason=os_error(e)) from e
     try:
         if not try_lock(fd):
-            raise DownloadError(
-                f"{ref} is being downloaded by another livekr window or process right now; wait "
-                "until it has finished, then load it again"
-            )
+            raise DownloadError("download.busy", ref=ref)
         yield
     finally:
         os.close(fd)
+
 
 def _checkpoint_file(name: str) -> bool:
     """Whether ``name`` is a file that ``plan_download`` may place in a folder."""
@@ -247,11 +247,9 @@ def _check_shards(folder: Path, plan: DownloadPlan) -> None:
         weight_map = json.loads((folder / WEIGHTS_INDEX_FILE).read_text(encoding="utf-8"))["weight_map"]
         missing = sorted(set(map(str, weight_map.values())) - names)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
-        raise DownloadError(
-            f"{plan.ref}: {WEIGHTS_INDEX_FILE} is not a safetensors index ({first_line(e)})"
-        ) from e
+        raise DownloadError("download.bad_index", ref=plan.ref, detail=first_line(e)) from e
     if missing:
-        raise DownloadError(f"{plan.ref}: the hub lacks {missing[0]}, a shard its {WEIGHTS_INDEX_FILE} names")
+        raise DownloadError("download.missing_shard", ref=plan.ref, shard=missing[0])
 
 
 def _write_marker(folder: Path, plan: DownloadPlan, endpoint: str) -> None:

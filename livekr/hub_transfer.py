@@ -30,6 +30,7 @@ from livekr.hub_api import (
     HubClient,
     RepoFile,
 )
+from livekr.messages import Message, os_error
 
 log = logging.getLogger(__name__)
 
@@ -181,10 +182,10 @@ def check_cancel(ref: str, cancel: threading.Event | None, meter: ProgressMeter 
     """``DownloadCancelled`` once ``cancel`` is set (saying how much is kept, with ``meter``)."""
     if cancel is None or not cancel.is_set():
         return
-    kept = f" with {format_bytes(meter.done)} of {format_bytes(meter.total)} here" if meter else ""
-    raise DownloadCancelled(
-        f"the download of {ref} was cancelled{kept}; the next download resumes from there"
-    )
+    if meter is None:
+        raise DownloadCancelled("download.cancelled", ref=ref)
+    raise DownloadCancelled("download.cancelled_kept", ref=ref, done=format_bytes(meter.done),
+                            total=format_bytes(meter.total))
 
 
 def _range(have: int) -> dict[str, str]:
@@ -258,9 +259,7 @@ class Transfer:
             have, hasher = 0, _hasher(f)
             response = self.client.open(self.client.file_url(self.plan.ref, f), self.plan.ref, {}, True)
             if response is None:
-                raise DownloadError(
-                    f"the hub refused to send {f.name} of {self.plan.ref} (HTTP 416); {RETRY_HINT}"
-                )
+                raise DownloadError("download.send_refused", file=f.name, ref=self.plan.ref, hint=RETRY_HINT)
         if response is not None:
             with response:
                 if have and not _continues(response, have):
@@ -299,7 +298,7 @@ class Transfer:
         try:
             out = part.open("ab" if have else "wb")
         except OSError as e:
-            raise DownloadError(f"cannot write {part}: {e.strerror or e}") from e
+            raise DownloadError("write.failed", path=part, reason=os_error(e)) from e
         with out:
             while True:
                 self.check_cancel()
@@ -309,8 +308,8 @@ class Transfer:
                 try:
                     out.write(chunk)
                 except OSError as e:
-                    raise DownloadError(f"cannot write {part}: {e.strerror or e}; free some space, "
-                                        f"{RESUME_HINT}") from e
+                    raise DownloadError("download.write_failed", path=part, reason=os_error(e),
+                                        hint=RESUME_HINT) from e
                 if hasher is not None:
                     hasher.update(chunk)
                 self.meter.advance(f.name, len(chunk))
@@ -321,16 +320,13 @@ class Transfer:
             chunk = response.read1(client.options.chunk_bytes)
         except TimeoutError as e:
             self.check_cancel()  # a cancel that came while the read waited wins
-            raise DownloadError(
-                f"the download of {f.name} stalled: no data from the hub ({client.host}) for "
-                f"{client.options.read_timeout_s:g} s; check your connection or proxy, {RESUME_HINT}"
-            ) from e
+            check = Message("hub.check_connection", hint=RESUME_HINT)
+            raise DownloadError("download.stalled", file=f.name, host=client.host,
+                                seconds=client.options.read_timeout_s, check=check) from e
         except (OSError, http.client.HTTPException) as e:
             self.check_cancel()
-            raise DownloadError(
-                f"the connection to the hub ({client.host}) broke during {f.name} ({first_line(e)}); "
-                f"{RESUME_HINT}"
-            ) from e
+            raise DownloadError("download.broken", host=client.host, file=f.name, detail=first_line(e),
+                                hint=RESUME_HINT) from e
         if not chunk:
             self.check_cancel()
         return chunk
@@ -339,19 +335,15 @@ class Transfer:
         """Move a complete, verified ``part`` into place; a damaged one is removed."""
         size = part.stat().st_size if part.exists() else 0
         if f.size is not None and size < f.size:
-            raise DownloadError(
-                f"the connection to the hub ({self.client.host}) ended after {format_bytes(size)} of "
-                f"{format_bytes(f.size)} of {f.name}; {RESUME_HINT}"
-            )
-        damage = "size" if f.size is not None and size > f.size else None
+            raise DownloadError("download.ended_early", host=self.client.host, done=format_bytes(size),
+                                total=format_bytes(f.size), file=f.name, hint=RESUME_HINT)
+        damage = Message("download.size") if f.size is not None and size > f.size else None
         if hasher is not None and hasher.hexdigest() != f.sha256:
-            damage = "SHA-256"
+            damage = Message("download.sha256")
         if damage is not None:
             self._restart(part, size)
-            raise DownloadError(
-                f"{f.name} of {self.plan.ref} arrived damaged (its {damage} does not match the hub's); "
-                f"the damaged part was removed: {RETRY_HINT}"
-            )
+            raise DownloadError("download.damaged", file=f.name, ref=self.plan.ref, damage=damage,
+                                hint=RETRY_HINT)
         with part.open("rb+") as done:
             os.fsync(done.fileno())
         os.replace(part, self.folder / f.name)

@@ -195,8 +195,7 @@ def hub_source(ref: str, download_progress: Callable[[DownloadProgress], None],
     try:
         check_repo_id(ref)
     except DownloadError as e:
-        raise ModelLoadError(f"{ref}: no such checkpoint folder, and not a Hugging Face model id "
-                             "(owner/name)") from e
+        raise ModelLoadError("checkpoint.not_folder_nor_id", ref=ref) from e
     folder = downloaded_folder(ref)
     if folder is None:
         if model_files(ref, offline=True) or hub_unreachable() is not None:

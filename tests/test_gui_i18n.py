@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import errno
 import re
+import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,18 +27,24 @@ from livekr.gui.dialogs import DialogPrompter
 from livekr.gui.main_window import MainWindow
 from livekr.gui.settings import AppSettings, save_settings
 from livekr.hotwords import HotwordError, parse_hotwords
+from livekr.hub_api import RESUME_HINT
+from livekr.hub_download import DownloadError, DownloadOptions, fetch_model, hub_folder
+from livekr.hub_transfer import STAGING_FOLDER
 from livekr.messages import LocalizedError, Message, localized, os_error, placeholders
 from livekr.microphone import PORTAUDIO_HINT, resolve_input_device
+from livekr.recognizer import hub_source
 from livekr.transcript import Transcript
 from tests.conftest import ScriptedRecognizer, silence
+from tests.hub_server import StandInHub
 
 TIMEOUT_MS = 20_000
 HANGUL = re.compile(r"[\uac00-\ud7a3]")
 CLASS_NAME = re.compile(r"\b[A-Za-z_]+(Error|Exception|Warning)\b")
 """An exception's class name (``RuntimeError``, ``SafetensorError``, ``PortAudioError``…)."""
-COMMAND_LINE = re.compile(r"--|`|\bpip install\b|\bsudo\b|\bapt\b|\bdnf\b|\bls -l\b|\bffmpeg\b|livekr-train"
-                          r"|livekr devices")
-"""Advice only a command line can follow."""
+COMMAND_LINE = re.compile(r"(?<!\w)--|`|\bpip install\b|\bsudo\b|\bapt\b|\bdnf\b|\bls -l\b|\bffmpeg\b"
+                          r"|livekr-train|livekr devices|\bhf download\b")
+"""Advice only a command line can follow (a flag; not the "--" inside a name such as a hub
+model's folder, "owner--name")."""
 TITLE_KEYS = ("settings_title", "custom_words_title", "custom_words_import_title", "save_as", "open_folder",
               "hub_id", "info_title", "recover_title", "confirm_clear_title", "unsaved_title",
               "closing_title")
@@ -75,7 +82,7 @@ def test_every_catalogue_message_has_both_languages() -> None:
 
 
 def test_every_key_the_library_raises_is_in_the_catalogue() -> None:
-    used = re.compile(r"""(?:Message|Error|InUse)\(\s*"([a-z_]+\.[a-z_.]+)\"""")
+    used = re.compile(r"""(?:Message|Error|InUse|Cancelled)\(\s*"([a-z_]+\.[a-z_.]+)\"""")
     keys = {key for path in LIVEKR.rglob("*.py") for key in used.findall(path.read_text(encoding="utf-8"))}
     assert len(keys) > 50
     assert keys - CATALOGUE.keys() == set()
@@ -125,6 +132,36 @@ def custom_words_bad_boost(tmp: Path) -> BaseException:
     return raised(lambda: parse_hotwords(["김철수\t많이"], "words.txt"))
 
 
+def hub_failure(tmp: Path, *, status: int = 0, weights: str = "model.safetensors", damaged: bool = False,
+                cancel_at_start: bool = False) -> BaseException:
+    """What downloading a model from a stand-in hub raises: ``status`` answered for its file
+    list, its weights as ``weights``, ``damaged`` on the way, or cancelled once it has started."""
+    config = {"config.json": b'{"architectures": ["Wav2Vec2ForCTC"]}', "vocab.json": b'{"<pad>": 0}'}
+    cancel = threading.Event()
+    progress = (lambda p: cancel.set()) if cancel_at_start else None
+    with StandInHub() as hub:
+        hub.add_repo(HUB_REF, {**config, weights: b"weights" * 100})
+        if status:
+            hub.faults.status[f"/api/models/{HUB_REF}/revision/main"] = status
+        if damaged:
+            hub.faults.damage.add(weights)
+        return raised(lambda: fetch_model(HUB_REF, dest_root=tmp, endpoint=hub.endpoint, options=QUICK,
+                                          cancel=cancel, progress=progress))
+
+
+def hub_on(tmp: Path, listen: bool) -> BaseException:
+    """What downloading from a port raises where a server accepts and never answers
+    (``listen``), or where nothing listens."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        port = listener.getsockname()[1]
+        if not listen:
+            listener.close()
+        return raised(lambda: fetch_model(HUB_REF, dest_root=tmp, endpoint=f"http://127.0.0.1:{port}",
+                                          options=QUICK))
+
+
+HUB_REF = "someone/tiny-ko"
+QUICK = DownloadOptions(connect_timeout_s=0.5, read_timeout_s=0.5)
 DISK_FULL = OSError(errno.ENOSPC, "No space left on device")
 ERRORS: dict[str, tuple[Callable[[Path], object], str, str]] = {
     # case: (what the window is given, words the Korean must have, library words it must not)
@@ -151,6 +188,20 @@ ERRORS: dict[str, tuple[Callable[[Path], object], str, str]] = {
     "disk full, raw": (lambda tmp: DISK_FULL, "디스크 공간이 부족합니다", "Errno"),
     "unexpected": (lambda tmp: RuntimeError("CUDA out of memory"), "예상치 못한 오류가 났습니다", ""),
     "unexpected, no text": (lambda tmp: KeyError(), "예상치 못한 오류가 났습니다", ""),
+    "hub hung": (lambda tmp: hub_on(tmp, listen=True), "0.5초 안에 응답하지 않았습니다", ""),
+    "hub refused": (lambda tmp: hub_on(tmp, listen=False), "연결을 거부했습니다", ""),
+    "hub 404": (lambda tmp: hub_failure(tmp, status=404), "모델이 없거나", "hf download"),
+    "hub: no safetensors": (lambda tmp: hub_failure(tmp, weights="pytorch_model.bin"),
+                            "safetensors 가중치도, 그 변환본도 없습니다", "pickles"),
+    "download disk full": (
+        lambda tmp: DownloadError("download.write_failed", reason=os_error(DISK_FULL), hint=RESUME_HINT,
+                                  path=hub_folder(HUB_REF, tmp) / STAGING_FOLDER / "model.safetensors.part"),
+        "디스크 공간이 부족합니다", "No space left"),
+    "download damaged": (lambda tmp: hub_failure(tmp, damaged=True), "손상된 채 도착했습니다", "arrived"),
+    "download cancelled": (lambda tmp: hub_failure(tmp, cancel_at_start=True), "내려받기를 취소했습니다",
+                           "cancelled"),
+    "neither folder nor hub id": (lambda tmp: raised(lambda: hub_source("not/a/model", print, None)),
+                                  "허깅페이스 모델 ID(소유자/이름)도 아닙니다", ""),
 }
 
 
