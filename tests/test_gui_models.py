@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from livekr.gui.first_run import first_run_choices
-from livekr.gui.i18n import set_language, tr
+from livekr.gui.i18n import tr
 from livekr.gui.load_panel import byte_size, download_text
 from livekr.hub_download import DownloadCancelled, DownloadProgress
 from livekr.speed_probe import MODEL_GFLOP_PER_AUDIO_S, estimate, probe_gflops, recommend
@@ -47,12 +47,6 @@ class Download:
                     raise DownloadCancelled(f"downloading {ref} was cancelled")
         return ScriptedRecognizer()
 
-
-@pytest.fixture(autouse=True)
-def korean() -> object:
-    set_language("ko")
-    yield
-    set_language("en")
 
 
 def test_download_shows_name_size_progress_speed_and_time_left(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]

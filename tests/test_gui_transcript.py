@@ -11,7 +11,7 @@ from PySide6.QtGui import QTextCharFormat, QTextCursor
 from livekr.audio import ArraySource
 from livekr.config import SAMPLE_RATE
 from livekr.events import Stats
-from livekr.gui.i18n import set_language, tr
+from livekr.gui.i18n import tr
 from livekr.gui.keep_up import BEHIND_S, SMALL_MODEL, BacklogWatch, remedies
 from livekr.gui.transcript_view import CAPTION_UTTERANCES, TranscriptView
 from livekr.journal import read_journal
@@ -36,12 +36,6 @@ def view(qtbot) -> TranscriptView:  # type: ignore[no-untyped-def]
     widget.show()
     return widget
 
-
-@pytest.fixture(autouse=True)
-def korean() -> object:
-    set_language("ko")
-    yield
-    set_language("en")
 
 
 def fill(view: TranscriptView, count: int, start: int = 0) -> None:
