@@ -494,6 +494,27 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{span} 구간의 음성을 인식하지 못했습니다: {error}",
         "recognition failed for the audio at {span}: {error}",
     ),
+    "session.edit_journal_failed": (
+        "고친 글을 자동 저장 파일에 쓰지 못했습니다({error}). 고친 글은 메모리에 남아 있으니 곧 저장하세요",
+        "autosave journal: {error}; the edit is kept in memory, save it soon",
+    ),
+    "file.unexpected": (
+        "이 파일을 받아쓰다가 예상치 못한 오류가 났습니다. 다른 파일은 계속 받아씁니다. "
+        "자세한 내용은 로그에 있습니다",
+        "transcribing the file failed unexpectedly ({detail}); the other files go on",
+    ),
+    "playback.no_portaudio": (
+        "소리를 재생하려면 PortAudio 라이브러리가 필요한데 설치되어 있지 않습니다",
+        "playing audio needs PortAudio (the sounddevice package), which is missing",
+    ),
+    "playback.failed": (
+        "소리를 재생할 수 없습니다. 스피커나 헤드폰이 연결되어 있는지 확인하세요",
+        "cannot play the audio: {detail}; check that a speaker or headphones are connected",
+    ),
+    "playback.unreadable": (
+        "녹음해 둔 소리를 읽지 못했습니다({error})",
+        "cannot read the kept audio: {error}",
+    ),
     "session.journal_failed": (
         "자동 저장 파일을 쓰지 못했습니다({error}). 글은 메모리에 남아 있으니 곧 저장하세요",
         "autosave journal: {error}; the text is kept in memory, save it soon",

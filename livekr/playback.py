@@ -13,6 +13,7 @@ import numpy as np
 
 from livekr.audio import AudioError
 from livekr.config import SAMPLE_RATE
+from livekr.messages import os_error
 
 PAD_S = 0.15
 """Played before and after the utterance, so its first and last sounds are whole."""
@@ -21,7 +22,15 @@ BYTES_PER_SAMPLE = 2
 
 def read_span(spool: Path, start_s: float, end_s: float, pad_s: float = PAD_S) -> np.ndarray:
     """float32 samples of the raw 16 kHz mono PCM16 file ``spool`` from ``start_s - pad_s``
-    to ``end_s + pad_s`` (clipped to the file); empty when the span lies beyond it."""
+    to ``end_s + pad_s`` (clipped to the file); empty when the span lies beyond it. Raises
+    ``AudioError`` when the file cannot be read."""
+    try:
+        return _read_span(spool, start_s, end_s, pad_s)
+    except OSError as e:
+        raise AudioError("playback.unreadable", error=os_error(e, str(e))) from e
+
+
+def _read_span(spool: Path, start_s: float, end_s: float, pad_s: float) -> np.ndarray:
     first = max(0, round((start_s - pad_s) * SAMPLE_RATE))
     last = max(first, round((end_s + pad_s) * SAMPLE_RATE))
     with open(spool, "rb") as f:
@@ -42,9 +51,7 @@ class Player:
             try:
                 import sounddevice
             except (ImportError, OSError) as e:
-                raise AudioError(
-                    "playing audio needs PortAudio (the sounddevice package), which is missing"
-                ) from e
+                raise AudioError("playback.no_portaudio") from e
             self._sd = sounddevice
         return self._sd
 
@@ -55,8 +62,7 @@ class Player:
             sd.stop()
             sd.play(audio, SAMPLE_RATE)
         except Exception as e:  # PortAudioError and friends: no output device, device busy
-            raise AudioError(f"cannot play the audio: {str(e).strip() or type(e).__name__}; "
-                             "check that a speaker or headphones are connected") from e
+            raise AudioError("playback.failed", detail=str(e).strip() or type(e).__name__) from e
 
     def stop(self) -> None:
         if self._sd is not None:

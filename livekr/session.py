@@ -224,7 +224,7 @@ class TranscriptSession:
                 self._journal.append_edit(index, text)
             except OSError as e:
                 log.warning("cannot write an edit to the autosave journal: %s", e)
-                return Failure(f"autosave journal: {e}; the edit is kept in memory, save it soon",
+                return Failure(Message("session.edit_journal_failed", error=os_error(e, str(e))),
                                FailureKind.JOURNAL)
         return self._catch_up_journal()
 

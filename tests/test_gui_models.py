@@ -84,6 +84,7 @@ def test_cancel_stops_the_download_and_keeps_the_previous_model(qtbot, make_wind
     with qtbot.waitSignal(window.dictation.model_cancelled, timeout=SESSION_TIMEOUT_MS) as cancelled:
         window.load_panel.cancel_button.click()
     assert cancelled.args == [BIG]
+    assert window.dictation.loading == ""  # Record no longer says a model is on its way
     qtbot.waitUntil(lambda: not window.dictation.loader.busy, timeout=SESSION_TIMEOUT_MS)
     assert window.dictation.recognizer is old and not window.load_panel.isVisible()
     assert window.message_bar.text() == ""  # a cancel is not an error

@@ -263,3 +263,53 @@ def test_export_corrections_without_kept_audio_says_how_to_get_it(  # type: igno
     window.corrections_action.trigger()
     assert window.message_bar.text() == tr("corrections_no_audio")
     assert not (tmp_path / "mine").exists()
+
+
+def test_in_caption_mode_a_final_replaces_the_partial(view) -> None:  # type: ignore[no-untyped-def]
+    view.apply_style(30, caption=True)
+    fill(view, 2)
+    view.show_partial("문장 번호 2")
+    fill(view, 1, start=2)
+    assert view.toPlainText().splitlines() == ["문장 번호 1 입니다", "문장 번호 2 입니다"]
+    assert view.partial_text() == ""
+
+
+def test_a_correction_while_reading_back_keeps_the_place(view) -> None:  # type: ignore[no-untyped-def]
+    fill(view, 30)
+    bar = view.verticalScrollBar()
+    bar.setValue(bar.maximum() // 3)
+    place = bar.value()
+    utterances = view.utterances
+    utterances[5] = utterances[5].with_text("고친 문장")
+    view.set_utterances(utterances)
+    assert bar.value() == place and not view.following
+
+
+def test_shift_enter_in_find_goes_back(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window([], ScriptedRecognizer())
+    for i in range(3):
+        window.view.add_final(utterance(i, f"사과 {i}"))
+    window.find_action.trigger()
+    window.find_bar.field.setText("사과")
+    first = window.view.textCursor().selectionStart()
+    qtbot.keyClick(window.find_bar.field, Qt.Key.Key_Return)
+    second = window.view.textCursor().selectionStart()
+    qtbot.keyClick(window.find_bar.field, Qt.Key.Key_Return, Qt.KeyboardModifier.ShiftModifier)
+    assert second > first and window.view.textCursor().selectionStart() == first
+
+
+def test_clearing_forgets_the_corrections_so_undo_cannot_touch_new_text(  # type: ignore[no-untyped-def]
+        qtbot, make_window, speech) -> None:
+    prompter = ScriptedPrompter(clear=True)
+    window = make_window([ArraySource(speech(1)), ArraySource(speech(1))],
+                         ScriptedRecognizer(["첫 글", "새 글"]), prompter=prompter,
+                         settings=app_settings(partials=False))
+    run_session(qtbot, window)
+    window.corrections.begin(0)
+    window.corrections.editor.setText("고친 글")
+    qtbot.keyClick(window.corrections.editor, Qt.Key.Key_Return)
+    assert window.undo_action.isEnabled()
+    window.clear_action.trigger()
+    run_session(qtbot, window)
+    assert not window.undo_action.isEnabled()
+    assert window.view.committed_text() == "새 글"

@@ -79,7 +79,7 @@ class FileActions(QObject):
         try:
             report = self.session.export_corrections(folder)
         except OSError as e:
-            self._error(tr("corrections_failed", reason=e.strerror or e))
+            self._error(tr("corrections_failed", reason=localize(e)))
             return False
         if report is None:
             self._error(tr("corrections_no_audio"))
@@ -94,14 +94,16 @@ class FileActions(QObject):
         self._notice(tr("copied"))
 
     @Slot()
-    def clear(self) -> None:
+    def clear(self) -> bool:
+        """Forget the transcript (asking first when it is unsaved); True when it was cleared."""
         doc = self.session
         if not doc.utterances:
-            return
+            return False
         if doc.dirty and not self._prompter.confirm_clear(self._window):
-            return
+            return False
         self._dictation.clear()
         self._view.set_utterances([])
+        return True
 
     def offer_recovery(self) -> bool:
         """Offer the sessions that did not end cleanly, newest first; True if one was recovered.

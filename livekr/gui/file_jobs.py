@@ -27,7 +27,7 @@ from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 from livekr.audio import AudioError, AudioSource, FileSource, source_warnings
 from livekr.events import Failure, Final, Finished, LevelChanged, PipelineEvent, Stats
 from livekr.gui.file_worker import FileRun, FileWorker, file_pipeline_options
-from livekr.gui.i18n import tr
+from livekr.gui.i18n import localize, tr
 from livekr.gui.qtcompat import emit
 
 if TYPE_CHECKING:
@@ -157,8 +157,8 @@ class FileJobs(QObject):
         try:
             source = FileSource(path)
         except AudioError as e:
-            job = FileJob(number, path, 0.0, JobState.FAILED, reason=str(e))
-            emit(self.problem, tr("file_unreadable", name=path.name, reason=e))
+            job = FileJob(number, path, 0.0, JobState.FAILED, reason=localize(e))
+            emit(self.problem, tr("file_unreadable", name=path.name, reason=localize(e)))
         else:
             self._sources[number] = source
             job = FileJob(number, path, source.duration_s, held=self._dictation.running)
@@ -172,6 +172,8 @@ class FileJobs(QObject):
         job = self._jobs.get(number)
         if job is None or job.state in ENDED:
             return
+        if job.state is JobState.RUNNING and self._finished_seen:
+            return  # all of it is transcribed already; its thread is ending
         if job.state is JobState.RUNNING:
             self._cancel.set()
         self._sources.pop(number, None)
@@ -207,7 +209,17 @@ class FileJobs(QObject):
     def _start(self, job: FileJob) -> None:
         d = self._dictation
         assert d.recognizer is not None
-        source = d.session.begin_run(self._sources.pop(job.number), d.model_ref, str(job.path))
+        try:
+            source = d.session.begin_run(self._sources.pop(job.number), d.model_ref, str(job.path))
+        except OSError as e:  # e.g. the kept audio's file cannot be created
+            d.session.handle(Finished(0, 0.0))
+            reason = localize(e)
+            emit(self.problem, tr("file_failed", name=job.path.name, reason=reason))
+            self._update(job, state=JobState.FAILED, reason=reason)
+            self._advance()
+            if not self.busy:
+                emit(self.idle)
+            return
         settings = d.settings
         run = FileRun(source, d.recognizer, d.decoder(), settings.segmenter,
                       file_pipeline_options(settings.pipeline), settings.encoding)
@@ -240,9 +252,10 @@ class FileJobs(QObject):
         if isinstance(event, (LevelChanged, Stats)):
             self._update(job, done_s=max(job.done_s, event.time_s))
         elif isinstance(event, Failure):
-            emit(self.problem, tr("file_failed", name=job.path.name, reason=event.message))
+            reason = localize(event.message)
+            emit(self.problem, tr("file_failed", name=job.path.name, reason=reason))
             if not job.reason:
-                self._update(job, reason=event.message)
+                self._update(job, reason=reason)
         for shown in self._dictation.session.handle(event):
             if isinstance(shown, Final) or (isinstance(shown, Failure) and shown is not event):
                 emit(self.pipeline_event, shown)
@@ -263,7 +276,7 @@ class FileJobs(QObject):
 
     def _file_ended(self, job: FileJob, source: AudioSource) -> None:
         for warning in source_warnings(source):  # e.g. a truncated file
-            emit(self.problem, tr("file_warning", name=job.path.name, reason=warning))
+            emit(self.problem, tr("file_warning", name=job.path.name, reason=localize(warning)))
         if job.state is JobState.RUNNING:
             state = JobState.FAILED if job.reason else JobState.DONE
             self._update(job, state=state, done_s=job.duration_s if state is JobState.DONE else job.done_s)

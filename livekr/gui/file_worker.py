@@ -15,10 +15,12 @@ from dataclasses import dataclass, replace
 from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
 
 from livekr.audio import AudioSource
+from livekr.checkpoint import first_line
 from livekr.config import EncodingOptions, PipelineOptions, SegmenterOptions
 from livekr.decoder import Decoder
 from livekr.events import Failure, FailureKind, PipelineEvent
 from livekr.gui.qtcompat import emit
+from livekr.messages import Message
 from livekr.pipeline import StreamingTranscriber
 from livekr.recognizer import Recognizer
 
@@ -68,7 +70,8 @@ class FileWorker(QObject):
             self._transcribe()
         except Exception as e:  # the thread edge: every error reaches the GUI
             log.exception("transcribing %s failed", self._run.source.description)
-            emit(self.pipeline_event, Failure(f"{type(e).__name__}: {e}", FailureKind.INTERNAL))
+            emit(self.pipeline_event, Failure(Message("file.unexpected", detail=first_line(e)),
+                                              FailureKind.INTERNAL))
         finally:
             app = QCoreApplication.instance()  # deleted in the GUI thread (see model_loader)
             if app is not None:

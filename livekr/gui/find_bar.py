@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import QEvent, QObject, Qt, Slot
 from PySide6.QtGui import QColor, QKeyEvent, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QTextEdit, QToolButton, QWidget
 
@@ -22,7 +22,7 @@ class FindBar(QWidget):
         self.field.setPlaceholderText(tr("find_placeholder"))
         self.field.setClearButtonEnabled(True)
         self.field.textChanged.connect(self.on_field_text_changed)
-        self.field.returnPressed.connect(self.find_next)
+        self.field.installEventFilter(self)
         self.count = QLabel("")
         previous = QToolButton()
         previous.setText("▲")
@@ -123,11 +123,22 @@ class FindBar(QWidget):
         self.view.ensureCursorVisible()
         return True
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """In the search field: Enter finds the next match, Shift+Enter the previous, Esc closes."""
+        if watched is self.field and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
+            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+                    self.find_previous()
+                else:
+                    self.find_next()
+                return True
+            if event.key() == Qt.Key.Key_Escape:
+                self.close_bar()
+                return True
+        return super().eventFilter(watched, event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
             self.close_bar()
-        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and (
-                event.modifiers() & Qt.KeyboardModifier.ShiftModifier):
-            self.find_previous()
         else:
             super().keyPressEvent(event)

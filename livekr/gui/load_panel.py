@@ -94,7 +94,16 @@ class LoadPanel(QFrame):
         if progress.total_bytes > 0:
             self.bar.setRange(0, PERCENT_STEPS)
             self.bar.setValue(round(PERCENT_STEPS * progress.done_bytes / progress.total_bytes))
+        if progress.total_bytes and progress.done_bytes >= progress.total_bytes:
+            self.show_step("")  # downloaded: the load goes on
         self.show()
+
+    def show_step(self, message: str) -> None:
+        """A slow step after the download (converting, measuring): said in the panel."""
+        if self.ref:
+            self.title.setText(tr("loading_model", name=model_label(self.ref)))
+            self.detail.setText(message)
+            self.bar.setRange(0, 0)
 
     def show_cancelling(self) -> None:
         self.title.setText(tr("cancelling_load", name=model_label(self.ref)))

@@ -157,7 +157,7 @@ class MainWindow(QMainWindow):
         self.copy_all_action = self._action("copy_all", files.copy_all, ("Ctrl+Shift+C",))
         self.copy_action = self._action("copy_selection", self.view.copy,
                                         (QKeySequence(Key.Copy),))
-        self.clear_action = self._action("clear", files.clear)
+        self.clear_action = self._action("clear", self.clear_transcript)
         self.find_action = self._action("find", self.find_bar.open_bar, (QKeySequence(Key.Find),))
         self.undo_action = self.corrections.stack.createUndoAction(self, tr("undo"))
         self.undo_action.setShortcuts(QKeySequence.keyBindings(Key.Undo))
@@ -355,7 +355,16 @@ class MainWindow(QMainWindow):
 
     def offer_recovery(self) -> bool:
         """At start: offer the text of a session that did not end cleanly."""
-        return self.files.offer_recovery()
+        recovered = self.files.offer_recovery()
+        if recovered:
+            self.corrections.forget()
+        return recovered
+
+    @Slot()
+    def clear_transcript(self) -> None:
+        """Edit ▸ Clear (asks first); corrections of the cleared text cannot be undone."""
+        if self.files.clear():
+            self.corrections.forget()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         self.intake.drag_enter(event)

@@ -51,6 +51,7 @@ class ModelActions(QObject):
         dictation.model_failed.connect(self.on_dictation_model_failed)
         dictation.model_cancelled.connect(self.on_dictation_model_cancelled)
         dictation.model_progress.connect(notice)
+        dictation.model_progress.connect(panel.show_step)
         dictation.loading_finished.connect(self.on_dictation_loading_finished)
 
     @Slot(str)

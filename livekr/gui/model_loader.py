@@ -128,8 +128,11 @@ class ModelLoader(QObject):
 
     @property
     def current(self) -> str:
-        """The ref being loaded ("" when none)."""
-        return self._worker.ref if self._worker is not None else ""
+        """The ref being loaded ("" when none, also once its load was cancelled or answered)."""
+        worker = self._worker
+        if worker is None or worker.cancel.is_set() or self._answered:
+            return ""
+        return worker.ref
 
     def load(self, ref: str, options: RecognizerOptions) -> None:
         """Load ``ref``. A running load of another model is cancelled and this one follows it

@@ -9,7 +9,7 @@ from PySide6.QtCore import QObject, Slot
 
 from livekr.audio import AudioError
 from livekr.events import Stats
-from livekr.gui.i18n import tr
+from livekr.gui.i18n import localize, tr
 from livekr.gui.keep_up import SMALL_MODEL, BacklogWatch, remedies
 from livekr.playback import Player, read_span
 
@@ -65,13 +65,15 @@ class TranscriptActions(QObject):
         utterances = w.view.utterances
         if spool is None or not 0 <= position < len(utterances):
             return
-        spool.flush()
-        audio = read_span(spool.path, utterances[position].start_s, utterances[position].end_s)
         try:
+            spool.flush()
+            audio = read_span(spool.path, utterances[position].start_s, utterances[position].end_s)
             if audio.size:
                 self.player.play(audio)
         except AudioError as e:
-            w.show_error(str(e))
+            w.show_error(localize(e))
+        except OSError as e:  # flushing the kept audio
+            w.show_error(localize(e))
 
     @Slot()
     def edit_current_utterance(self) -> None:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QObject, Qt, Slot
-from PySide6.QtGui import QKeyEvent, QUndoCommand, QUndoStack
+from PySide6.QtGui import QFocusEvent, QKeyEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QLineEdit
 
 from livekr.gui.i18n import tr
+from livekr.gui.status import failure_text
 from livekr.gui.transcript_view import TranscriptView
 from livekr.session import TranscriptSession
 
@@ -84,6 +85,11 @@ class TranscriptCorrections(QObject):
         self.stack.push(EditCommand(self, index, before, after))
         return True
 
+    def forget(self) -> None:
+        """The transcript was cleared or replaced: its corrections can no longer be undone."""
+        self.cancel()
+        self.stack.clear()
+
     def cancel(self) -> None:
         self._editing = None
         self.editor.hide()
@@ -93,11 +99,13 @@ class TranscriptCorrections(QObject):
         """Set utterance ``index``'s text in the session (journaled) and show it."""
         session = self._session()
         try:
-            session.edit(index, text)
+            result = session.edit(index, text)
         except KeyError:  # the transcript was cleared since
             self._error(tr("edit_gone"))
             return
         self._view.set_utterances(session.utterances)
+        if result.failure is not None:
+            self._error(failure_text(result.failure))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.editor and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
@@ -108,6 +116,7 @@ class TranscriptCorrections(QObject):
             if event.key() == Qt.Key.Key_Escape:
                 self.cancel()
                 return True
-        if watched is self.editor and event.type() == QEvent.Type.FocusOut and self._editing is not None:
+        if (watched is self.editor and isinstance(event, QFocusEvent) and event.type() == QEvent.Type.FocusOut
+                and event.reason() != Qt.FocusReason.PopupFocusReason and self._editing is not None):
             self.commit()
         return super().eventFilter(watched, event)

@@ -166,7 +166,21 @@ class TranscriptView(QTextEdit):
         return self._partial
 
     def set_utterances(self, utterances: list[Utterance]) -> None:
-        """Show exactly these finals (recovery, clear, edits, restyle); the partial is kept."""
+        """Show exactly these finals (recovery, clear, edits, restyle); the partial is kept, and
+        so is the reader's place when they had scrolled up."""
+        following, place = self.following, self.verticalScrollBar().value()
+        self._scrolling = True  # the rebuild's own scrolling is not the reader's
+        try:
+            self._rebuild(utterances)
+        finally:
+            self._scrolling = False
+        if following:
+            self.scroll_to_end()
+        else:
+            self.following = False
+            self.verticalScrollBar().setValue(place)
+
+    def _rebuild(self, utterances: list[Utterance]) -> None:
         partial = self._partial
         self._utterances = []
         self.document().clear()
@@ -183,6 +197,7 @@ class TranscriptView(QTextEdit):
     def add_final(self, utterance: Utterance) -> None:
         """Commit an utterance: the partial paragraph (if any) becomes this final's text."""
         if self._mode == "caption" and len(self._utterances) - self._first_shown >= CAPTION_UTTERANCES:
+            self._partial, self._partial_start = "", None  # this final replaces the partial
             self.set_utterances([*self._utterances, utterance])
             return
         cursor = QTextCursor(self.document())
@@ -295,9 +310,9 @@ class TranscriptView(QTextEdit):
         self.following = True
         self.new_text_button.hide()
         bar = self.verticalScrollBar()
-        self._scrolling = True
+        scrolling, self._scrolling = self._scrolling, True
         bar.setValue(bar.maximum())
-        self._scrolling = False
+        self._scrolling = scrolling
 
     @Slot(int)
     def _on_scrolled(self, value: int) -> None:
@@ -312,7 +327,7 @@ class TranscriptView(QTextEdit):
     def _on_range_changed(self, _minimum: int, _maximum: int) -> None:
         """The document or the viewport changed size (new text, a banner above, a resize):
         a view that follows stays at the end."""
-        if self.following:
+        if self.following and not self._scrolling:
             self.scroll_to_end()
 
     @Slot()
