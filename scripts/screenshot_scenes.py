@@ -31,7 +31,8 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("scene", choices=("download", "files"))
     parser.add_argument("--out", type=Path, required=True)
-    parser.add_argument("--weights", type=Path, help="download: the checkpoint folder the stand-in hub serves")
+    parser.add_argument("--weights", type=Path,
+                        help="download: the checkpoint folder the stand-in hub serves")
     parser.add_argument("--rate", type=float, default=25.0, help="download: MB/s")
     parser.add_argument("--after-s", type=float, default=6.0, help="download: seconds before the shot")
     parser.add_argument("--model", type=Path, help="files: the checkpoint folder to transcribe with")
@@ -50,10 +51,10 @@ def private_dirs() -> Path:
 
 def make_window(args: argparse.Namespace, work: Path, **kwargs: object):  # type: ignore[no-untyped-def]
     from PySide6.QtCore import QSettings
+    from screenshot import QuietPrompter
 
     from livekr.gui.app import build_window, source_factory
     from livekr.gui.settings import AppSettings, WindowOptions, save_settings
-    from screenshot import QuietPrompter
 
     store = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
     save_settings(store, AppSettings(window=WindowOptions(language=args.lang, font_pt=17)))
@@ -106,10 +107,10 @@ def files_scene(args: argparse.Namespace, work: Path) -> int:
     import soundfile
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
+    from screenshot import phrases
 
     from livekr.config import SAMPLE_RATE
     from livekr.recognizer import load_recognizer
-    from screenshot import phrases
     from trainer.synth import synthesize
 
     if args.model is None:
@@ -133,7 +134,8 @@ def files_scene(args: argparse.Namespace, work: Path) -> int:
             QTimer.singleShot(0, window.close)
 
     jobs.job_changed.connect(on_changed)
-    window.dictation.model_ready.connect(lambda ref, device: jobs.add([REPO / "assets" / "sample_ko.flac", second]))
+    queue = [REPO / "assets" / "sample_ko.flac", second]
+    window.dictation.model_ready.connect(lambda ref, device: jobs.add(queue))
     window.dictation.idle.connect(lambda: app.quit() if taken else None)
     QTimer.singleShot(0, lambda: window.models.choose(str(args.model)))
     QTimer.singleShot(300_000, lambda: app.exit(2))
