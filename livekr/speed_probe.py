@@ -12,15 +12,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-PROBE_MATRIX = 384
-"""Side of the square float32 matrices multiplied by the probe."""
+PROBE_MATRIX = 512
+"""Side of the square float32 matrices multiplied by the probe (a size BLAS blocks well: 384
+measured 30 % below 512 and 768 on the same CPU)."""
 PROBE_S = 0.25
 """How long the probe multiplies."""
-CPU_EFFICIENCY = 0.6
+CPU_EFFICIENCY = 0.7
 """The share of the probe's GFLOP/s that a CTC model's CPU forward pass reaches (conv layers,
-attention and memory traffic run below a square matmul). Measured on an AMD EPYC with 2
-cores (probe: 205 GFLOP/s), torch fp32 on 10 s of audio: XLS-R 300M 0.25 s and DistilHuBERT
-0.061 s per second of audio, i.e. 0.71 and 0.54 of the probe's speed."""
+attention and memory traffic run below a square matmul). ``bench/speed_probe.py`` on an AMD
+EPYC with 2 cores (probe: about 217 GFLOP/s), torch fp32 on 10 s of audio: XLS-R 300M 0.248 s
+and DistilHuBERT 0.038 s per second of audio, i.e. 0.67 and 0.82 of the probe's speed."""
 GPU_RTF = 0.02
 """A CUDA GPU's real-time factor for these models, roughly: far faster than speech."""
 
