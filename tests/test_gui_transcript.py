@@ -313,3 +313,13 @@ def test_clearing_forgets_the_corrections_so_undo_cannot_touch_new_text(  # type
     run_session(qtbot, window)
     assert not window.undo_action.isEnabled()
     assert window.view.committed_text() == "새 글"
+
+
+def test_copy_all_copies_the_transcript_as_text(qtbot, make_window, speech) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QGuiApplication
+
+    window = make_window([ArraySource(speech(2))], ScriptedRecognizer(["하나", "둘"]),
+                         settings=app_settings(partials=False))
+    run_session(qtbot, window)
+    window.copy_all_action.trigger()
+    assert QGuiApplication.clipboard().text() == "하나\n둘"

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Slot
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
+from livekr.export import to_txt
 from livekr.gui.controller import Dictation
 from livekr.gui.dialogs import Prompter
 from livekr.gui.i18n import localize, tr
@@ -90,7 +91,8 @@ class FileActions(QObject):
 
     @Slot()
     def copy_all(self) -> None:
-        QGuiApplication.clipboard().setText(self.session.transcript.text)
+        """The whole transcript as text, as TXT saves it (file sections under their headings)."""
+        QGuiApplication.clipboard().setText(to_txt(self.session.transcript).rstrip("\n"))
         self._notice(tr("copied"))
 
     @Slot()
