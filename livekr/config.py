@@ -36,6 +36,7 @@ class SegmenterOptions:
     aggressiveness: int = option(
         2, "voice detection strictness, 0 (keeps most audio as speech) to 3 (strictest)",
         minimum=0, maximum=3, flag="--vad-aggressiveness", dialog="set_vad",
+        ko_help="음성 감지 엄격도: 0(소리 대부분을 말로 봄)부터 3(가장 엄격함)까지",
     )
     pre_roll_ms: int = option(
         300, "audio kept before the first voiced frame so the first syllable is not cut",
@@ -44,6 +45,7 @@ class SegmenterOptions:
     end_silence_ms: int = option(
         700, "pause in ms that ends an utterance; shorter pauses stay inside it",
         minimum=10, maximum=5000, dialog="set_end_silence",
+        ko_help="발화를 끝내는 침묵의 길이(ms). 이보다 짧은 쉼은 발화 안에 남습니다",
     )
     post_roll_ms: int = option(
         200, "audio kept after the last voiced frame (at most end_silence_ms)", minimum=0, maximum=2000,
@@ -90,21 +92,28 @@ class RecognizerOptions:
     device: str = option(
         "auto", "compute device: auto (CUDA when present, else CPU), cpu, cuda or cuda:N",
         choices=DEVICE_CHOICES, pattern=r"cuda:\d+", dialog="set_device",
+        ko_help="연산 장치: auto(CUDA가 있으면 CUDA, 없으면 CPU), cpu, cuda 또는 cuda:N",
     )
     dtype: str = option(
         "auto", "model precision: auto (fp16 on CUDA; on the CPU the fastest of fp32, native bf16 and "
         "int8 that matches fp32, measured once), fp32, fp16 (CUDA), bf16 (CPUs with AMX or "
         "AVX512-BF16, or CUDA) or int8 (ONNX backend)",
         choices=DTYPE_CHOICES, dialog="set_dtype",
+        ko_help="모델 정밀도: auto(CUDA에서는 fp16, CPU에서는 fp32, 하드웨어 bf16, int8 가운데 fp32와 결과가 "
+        "맞으면서 가장 빠른 것을 한 번 재어 고름), fp32, fp16(CUDA), bf16(AMX나 AVX512-BF16이 있는 CPU, "
+        "또는 CUDA), int8(ONNX 엔진)",
     )
     backend: str = option(
         "auto", "inference engine on the CPU: auto (the fastest of torch and ONNX Runtime that matches "
         "torch fp32 on this machine, measured at first use and remembered), torch or onnx",
         choices=BACKEND_CHOICES, dialog="set_backend",
+        ko_help="CPU에서 쓰는 추론 엔진: auto(torch와 ONNX Runtime 가운데 torch fp32와 결과가 맞으면서 이 "
+        "컴퓨터에서 가장 빠른 것을 처음 쓸 때 재어 기억함), torch 또는 onnx",
     )
     threads: int = option(
         0, "CPU threads for one forward pass; 0: the library's default (all cores)",
         minimum=0, maximum=MAX_THREADS, dialog="set_threads",
+        ko_help="한 번의 모델 계산에 쓰는 CPU 스레드 수. 0이면 라이브러리 기본값(모든 코어)",
     )
     min_agreement: float = option(
         DEFAULT_MIN_AGREEMENT, "share of probe frames on which a converted or lower-precision model "
@@ -123,7 +132,8 @@ MAX_PARALLEL_FINALS = 16
 class PipelineOptions:
     """How the streaming transcriber schedules work."""
 
-    partials: bool = option(True, "decode provisional text while speech continues", dialog="set_partials")
+    partials: bool = option(True, "decode provisional text while speech continues", dialog="set_partials",
+                            ko_help="말하는 도중에도 임시 결과를 받아씁니다")
     min_partial_interval_s: float = option(
         0.25, "partials are never requested more often than this (stream time, s)", minimum=0.01, cli=False
     )
@@ -161,6 +171,8 @@ class EncodingOptions:
         "auto", "windowed: each forward pass covers one window however long the utterance; "
         "whole: every pass re-encodes the utterance so far; auto: windowed for live audio, whole for "
         "files read as fast as possible", choices=ENCODING_MODES, flag="--encoding", dialog="set_encoding",
+        ko_help="windowed: 발화가 아무리 길어도 한 번에 창 하나만 계산합니다. whole: 매번 지금까지의 발화 "
+        "전체를 다시 인코딩합니다. auto: 실시간 음성에는 windowed, 최대한 빨리 읽는 파일에는 whole",
     )
     left_s: float = option(3.0, "left context of a window, in s", minimum=0.0, maximum=30.0,
                            flag="--window-left-s")
@@ -179,7 +191,8 @@ class SessionOptions:
 
     input_device: str = option("", "microphone index or name (see `livekr devices`); empty: the default")
     keep_audio: bool = option(
-        False, "keep the session's audio and save it as FLAC beside the transcript", dialog="set_keep_audio"
+        False, "keep the session's audio and save it as FLAC beside the transcript", dialog="set_keep_audio",
+        ko_help="세션의 오디오를 남겨 두었다가 받아쓴 글 옆에 FLAC 파일로 저장합니다",
     )
     autosave: bool = option(
         True, "write every final to the autosave journal at once, so a crash loses nothing", cli=False

@@ -2,8 +2,9 @@
 
 A field declared with ``option(...)`` is validated on construction, becomes a command-line
 argument (``add_arguments`` / ``from_arguments``), a field of the window's settings dialog
-(``livekr.gui.settings`` reads the same specs), and a settings key (``to_store`` /
-``from_store``). Adding an option is adding one field. Stdlib only.
+(``livekr.gui.settings`` reads the same specs; its tooltip is the help in the window's language,
+``OptionSpec.help_in``), and a settings key (``to_store`` / ``from_store``). Adding an option is
+adding one field. Stdlib only.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ class OptionSpec:
 
     help: str
     """One line for ``--help``, the settings dialog's tooltip and the README."""
+    ko_help: str = ""
+    """``help`` in Korean, for the settings dialog of a Korean window; every option with a
+    ``dialog`` label has one (it advises no command line)."""
     minimum: float | None = None
     maximum: float | None = None
     choices: tuple[Any, ...] = ()
@@ -46,6 +50,10 @@ class OptionSpec:
     """Key of the label in the settings dialog (``livekr.gui.i18n``); empty: not in the dialog."""
     choice_labels: tuple[str, ...] = ()
     """Labels for ``choices`` in the dialog (i18n keys or literal text), same order."""
+
+    def help_in(self, lang: str) -> str:
+        """The help in ``lang`` ("ko" or "en"): the Korean where there is one, else the English."""
+        return self.ko_help if lang == "ko" and self.ko_help else self.help
 
 
 def option(default: Any, help: str, **spec: Any) -> Any:

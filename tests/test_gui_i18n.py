@@ -25,13 +25,14 @@ from livekr.gui import dialogs, i18n
 from livekr.gui.app import build_window, install_qt_translations
 from livekr.gui.dialogs import DialogPrompter
 from livekr.gui.main_window import MainWindow
-from livekr.gui.settings import AppSettings, save_settings
+from livekr.gui.settings import GROUPS, AppSettings, SettingsDialog, save_settings
 from livekr.hotwords import HotwordError, parse_hotwords
 from livekr.hub_api import RESUME_HINT
 from livekr.hub_download import DownloadError, DownloadOptions, fetch_model, hub_folder
 from livekr.hub_transfer import STAGING_FOLDER
 from livekr.messages import LocalizedError, Message, localized, os_error, placeholders
 from livekr.microphone import PORTAUDIO_HINT, resolve_input_device
+from livekr.options import declared
 from livekr.recognizer import hub_source
 from livekr.transcript import Transcript
 from tests.conftest import ScriptedRecognizer, silence
@@ -108,6 +109,31 @@ def test_titles_have_no_mnemonics_in_either_language() -> None:
             assert shown and "&" not in shown and not shown.endswith("…"), (lang, key, shown)
     i18n.set_language("en")
     assert i18n.title("save_as") == "Save As" and i18n.title("menu_file") == "File"
+
+
+def test_every_option_in_the_settings_dialog_has_korean_help() -> None:
+    groups = [type(getattr(AppSettings(), group)) for group in GROUPS]
+    shown = [opt for group in groups for opt in declared(group) if opt.spec.dialog]
+    assert len(shown) >= 13
+    for opt in shown:
+        ko = opt.spec.ko_help
+        assert HANGUL.search(ko) and not COMMAND_LINE.search(ko), opt.name
+        assert opt.spec.help_in("ko") == ko and opt.spec.help_in("en") == opt.spec.help
+
+
+# -- the window's own descriptions: settings, model cards, the decoder --------------------------
+
+
+def test_the_settings_dialog_shows_tooltips_in_the_window_language(qtbot, korean: None) -> None:  # type: ignore[no-untyped-def]
+    dialog = SettingsDialog(AppSettings())
+    qtbot.addWidget(dialog)
+    specs = {(g, o.name): o.spec for g in GROUPS for o in declared(type(getattr(AppSettings(), g)))}
+    for key, widget in dialog.fields.items():
+        assert widget.toolTip() == specs[key].ko_help and HANGUL.search(widget.toolTip()), key
+    i18n.set_language("en")
+    english = SettingsDialog(AppSettings())
+    qtbot.addWidget(english)
+    assert all(w.toolTip() == specs[key].help for key, w in english.fields.items())
 
 
 # -- representative errors as the window shows them -------------------------------------------

@@ -28,7 +28,7 @@ from livekr.config import (
     SegmenterOptions,
     SessionOptions,
 )
-from livekr.gui.i18n import STRINGS, localize, title, tr
+from livekr.gui.i18n import STRINGS, language, localize, title, tr
 from livekr.options import DeclaredOption, declared, from_store, option, to_store, validate
 
 MIN_FONT_PT, MAX_FONT_PT = 9, 48
@@ -43,14 +43,17 @@ class WindowOptions:
     """How the window looks."""
 
     font_pt: int = option(16, "transcript font size in points", minimum=MIN_FONT_PT, maximum=MAX_FONT_PT,
-                          cli=False, dialog="set_font")
+                          cli=False, dialog="set_font", ko_help="받아쓴 글의 글자 크기(포인트)")
     caption_mode: bool = option(False, "large, high-contrast text for reading from a distance", cli=False,
-                                dialog="set_caption")
+                                dialog="set_caption", ko_help="멀리서도 읽을 수 있게 크고 대비가 높은 글자")
     low_confidence: float = option(0.3, "characters recognised with less confidence than this are "
                                    "marked with a dotted underline; 0 turns the marks off",
-                                   minimum=0.0, maximum=1.0, cli=False, dialog="set_low_confidence")
+                                   minimum=0.0, maximum=1.0, cli=False, dialog="set_low_confidence",
+                                   ko_help="이 값보다 낮은 신뢰도로 인식한 글자에 점선 밑줄을 긋습니다. "
+                                   "0이면 표시하지 않습니다")
     language: str = option("", "interface language; empty follows the system", choices=("", "ko", "en"),
-                           choice_labels=("lang_auto", "한국어", "English"), cli=False, dialog="set_language")
+                           choice_labels=("lang_auto", "한국어", "English"), cli=False, dialog="set_language",
+                           ko_help="화면 언어. 시스템 설정이면 운영 체제의 언어를 따릅니다")
 
     def __post_init__(self) -> None:
         validate(self)
@@ -107,7 +110,7 @@ class SettingsDialog(QDialog):
                 if not opt.spec.dialog:
                     continue
                 widget = _editor(opt, getattr(current, opt.name))
-                widget.setToolTip(opt.spec.help)
+                widget.setToolTip(opt.spec.help_in(language()))
                 self.fields[(group, opt.name)] = widget
                 if isinstance(widget, QCheckBox):
                     form.addRow(widget)
