@@ -1,9 +1,10 @@
 """The ``livekr.json`` model card: what a checkpoint was trained on and how well it does.
 
 The trainer writes it beside the weights (``training_card`` then ``write_card``); the app
-reads it (``read_card``) for the Model menu and ``livekr models`` (``describe_card``). A card
-is a JSON object; readers tolerate missing and unknown keys, so the facts livekr keeps about
-published hub models (size, architecture, note) share the same shape. Standard library only.
+reads it (``read_card``) for the Model menu and ``livekr models`` (``describe_card``: its lines in
+English or Korean, from ``livekr.catalogue``). A card is a JSON object; readers tolerate missing
+and unknown keys, so the facts livekr keeps about published hub models (size, architecture, note)
+share the same shape. Standard library and ``livekr.messages`` only.
 
 Keys the trainer writes:
     base_model, preset, vocab_kind, normaliser_version, train_data, eval_data (what was
@@ -28,25 +29,27 @@ from pathlib import Path
 from typing import Any
 
 from livekr.fileio import write_atomic
+from livekr.messages import Message
 
 log = logging.getLogger(__name__)
 
 CARD_NAME = "livekr.json"
 
 CARD_LABELS = (
-    ("base_model", "base model"),
-    ("architecture", "architecture"),
-    ("preset", "preset"),
-    ("vocab_kind", "vocabulary"),
-    ("normaliser_version", "normaliser"),
-    ("normalizer_version", "normaliser"),
-    ("eval_data", "evaluated on"),
-    ("train_utterances", "training utterances"),
-    ("date", "date"),
-    ("size", "download"),
-    ("note", "note"),
+    ("base_model", "card.base_model"),
+    ("architecture", "card.architecture"),
+    ("preset", "card.preset"),
+    ("vocab_kind", "card.vocab_kind"),
+    ("normaliser_version", "card.normaliser"),
+    ("normalizer_version", "card.normaliser"),
+    ("eval_data", "card.eval_data"),
+    ("train_utterances", "card.train_utterances"),
+    ("date", "card.date"),
+    ("size", "card.size"),
+    ("note", "card.note"),
 )
-"""Card keys shown to people, in order, with their English labels (CER and WER come first)."""
+"""Card keys shown to people, in order, with the catalogue key of their ``label: value`` line
+(CER and WER come first; a line shown once though two keys name it)."""
 
 
 def read_card(folder: str | Path) -> dict[str, Any]:
@@ -129,27 +132,34 @@ def record_score(card: Mapping[str, Any], score: Mapping[str, Any]) -> dict[str,
     return {**card, "scores": [*kept, dict(score)]}
 
 
-def describe_lm(entry: Any) -> str | None:
-    """One line about a card's ``lm`` entry for people, or None if there is none."""
+def _say(key: str, lang: str, **values: Any) -> str:
+    """Catalogue entry ``key`` in ``lang``; in English the command line's words."""
+    return Message(key, **values).text(lang, window=False)
+
+
+def describe_lm(entry: Any, lang: str = "en") -> str | None:
+    """One line about a card's ``lm`` entry for people in ``lang``, or None if there is none."""
     if not isinstance(entry, dict) or not entry.get("file"):
         return None
     ngrams = entry.get("ngrams")
     size = ""
     if isinstance(ngrams, list) and all(isinstance(n, int) for n in ngrams):
-        size = f", {sum(ngrams):,} n-grams"
-    order, units = entry.get("order", "?"), entry.get("units", "?")
-    return f"language model: {order}-gram over {units} units{size} ({entry['file']})"
+        size = _say("card.lm_ngrams", lang, count=sum(ngrams))
+    return _say("card.lm", lang, order=entry.get("order", "?"), units=entry.get("units", "?"), ngrams=size,
+                file=entry["file"])
 
 
-def describe_decoder(decoder: Any) -> str:
-    """A score's decoder settings in a few words, e.g. "beam 16 + 5-gram LM (0.5) + 12 custom words"."""
+def describe_decoder(decoder: Any, lang: str = "en") -> str:
+    """A score's decoder settings in a few words in ``lang``, e.g. "beam 16 + 5-gram LM (0.5) + 12
+    custom words"."""
     if not isinstance(decoder, dict) or decoder.get("kind") != "beam":
-        return "greedy"
-    words = [f"beam {decoder.get('beam_size', '?')}"]
+        return _say("card.greedy", lang)
+    words = [_say("card.beam", lang, size=decoder.get("beam_size", "?"))]
     if decoder.get("lm"):
-        words.append(f"{decoder.get('lm_order', '?')}-gram LM ({decoder.get('lm_weight', '?')})")
+        words.append(_say("card.beam_lm", lang, order=decoder.get("lm_order", "?"),
+                          weight=decoder.get("lm_weight", "?")))
     if decoder.get("hotwords"):
-        words.append(f"{decoder['hotwords']} custom words")
+        words.append(_say("decoder.custom_words", lang, count=decoder["hotwords"]))
     return " + ".join(words)
 
 
@@ -161,25 +171,27 @@ def _percent(value: Any) -> str | None:
         return None
 
 
-def describe_card(card: Mapping[str, Any]) -> list[str]:
-    """The card as ``label: value`` lines for people (English labels; empty card → [])."""
+def describe_card(card: Mapping[str, Any], lang: str = "en") -> list[str]:
+    """The card as ``label: value`` lines for people (empty card → []): labels in ``lang``
+    ("ko" or "en"; the English is what ``livekr models`` prints), values as the card has them."""
     lines = []
     for key in ("cer", "wer"):
         pct = _percent(card.get(key))
         if pct is not None:
-            lines.append(f"{key.upper()}: {pct}")
+            lines.append(_say(f"card.{key}", lang, percent=pct))
     for score in card.get("scores") or ():
         pct = _percent(score.get("cer")) if isinstance(score, dict) else None
         if pct is not None:
             name = Path(str(score.get("manifest", "?"))).name
-            lines.append(f"CER ({describe_decoder(score.get('decoder'))}, {name}): {pct}")
+            lines.append(_say("card.score", lang, decoder=describe_decoder(score.get("decoder"), lang),
+                              name=name, percent=pct))
     seen = set()
-    for key, label in CARD_LABELS:
+    for key, line in CARD_LABELS:
         value = card.get(key)
-        if value not in (None, "") and label not in seen:
-            seen.add(label)
-            lines.append(f"{label}: {value}")
-    lm = describe_lm(card.get("lm"))
+        if value not in (None, "") and line not in seen:
+            seen.add(line)
+            lines.append(_say(line, lang, value=value))
+    lm = describe_lm(card.get("lm"), lang)
     if lm:
         lines.append(lm)
     return lines

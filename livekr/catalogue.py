@@ -579,6 +579,30 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "최대 발화 길이(max_utterance_s)는 split_search_s보다 길어야 합니다",
         "max_utterance_s must be longer than split_search_s",
     ),
+    # -- model cards (card): Model ▸ Model Info and the Model menu's tooltips show them -------
+    "card.cer": ("글자 오류율(CER): {percent}", "CER: {percent}"),
+    "card.wer": ("단어 오류율(WER): {percent}", "WER: {percent}"),
+    "card.score": ("글자 오류율(CER, {decoder}, {name}): {percent}", "CER ({decoder}, {name}): {percent}"),
+    "card.base_model": ("기반 모델: {value}", "base model: {value}"),
+    "card.architecture": ("구조: {value}", "architecture: {value}"),
+    "card.preset": ("프리셋: {value}", "preset: {value}"),
+    "card.vocab_kind": ("어휘: {value}", "vocabulary: {value}"),
+    "card.normaliser": ("정규화 버전: {value}", "normaliser: {value}"),
+    "card.eval_data": ("평가 데이터: {value}", "evaluated on: {value}"),
+    "card.train_utterances": ("학습 발화 수: {value}", "training utterances: {value}"),
+    "card.date": ("날짜: {value}", "date: {value}"),
+    "card.size": ("받을 크기: {value}", "download: {value}"),
+    "card.note": ("메모: {value}", "note: {value}"),
+    "card.lm": (
+        "언어 모델: {units} 단위 {order}-gram{ngrams} ({file})",
+        "language model: {order}-gram over {units} units{ngrams} ({file})",
+    ),
+    "card.lm_ngrams": (", n-gram {count:,}개", ", {count:,} n-grams"),
+    "card.greedy": ("그리디", "greedy"),
+    "card.beam": ("빔 {size}", "beam {size}"),
+    "card.beam_lm": ("{order}-gram 언어 모델({weight})", "{order}-gram LM ({weight})"),
+    # -- the decoder (decoder): the status bar's tooltip shows it ----------------------------
+    "decoder.custom_words": ("사용자 단어 {count}개", "{count} custom words"),
     # -- custom words (hotwords) -------------------------------------------------------------
     "hotwords.not_number": (
         "{source}:{line}: 가중치 {boost!r}은(는) 숫자가 아닙니다. ‘단어<탭>가중치’ 형식으로 쓰세요(예: "

@@ -104,9 +104,9 @@ def find_info(ref: str) -> CheckpointInfo:
     return CheckpointInfo(ref, ref, None, {})
 
 
-def card_lines(info: CheckpointInfo) -> list[str]:
-    """The checkpoint's card as ``label: value`` lines for people (empty card → [])."""
-    return describe_card(info.card)
+def card_lines(info: CheckpointInfo, lang: str = "en") -> list[str]:
+    """The checkpoint's card as ``label: value`` lines for people, labels in ``lang`` (empty card → [])."""
+    return describe_card(info.card, lang)
 
 
 def _recent_path() -> Path:

@@ -96,3 +96,40 @@ def test_training_card_stores_percent_and_is_described_for_people(tmp_path: Path
         "training utterances: 6",
         "date: 2024-05-01",
     ]
+
+
+RICH_CARD = {
+    "cer": 3.456, "base_model": "facebook/wav2vec2-base", "vocab_kind": "syllable", "normaliser_version": 1,
+    "normalizer_version": 2, "size": "95 MB",
+    "scores": [{"manifest": "/data/test.jsonl", "cer": 2.5,
+                "decoder": {"kind": "beam", "beam_size": 16, "lm": "lm.arpa", "lm_order": 5, "lm_weight": 0.5,
+                            "hotwords": 12}},
+               {"manifest": "dev.jsonl", "cer": 4, "decoder": {"kind": "greedy"}}],
+    "lm": {"file": "lm.arpa", "order": 5, "units": "syllable", "ngrams": [1000, 20000]},
+}
+
+
+def test_a_card_is_described_in_english_for_the_command_line_and_in_korean_for_the_window() -> None:
+    from livekr.card import describe_card
+
+    assert describe_card(RICH_CARD) == describe_card(RICH_CARD, "en") == [
+        "CER: 3.46 %",
+        "CER (beam 16 + 5-gram LM (0.5) + 12 custom words, test.jsonl): 2.50 %",
+        "CER (greedy, dev.jsonl): 4.00 %",
+        "base model: facebook/wav2vec2-base",
+        "vocabulary: syllable",
+        "normaliser: 1",
+        "download: 95 MB",
+        "language model: 5-gram over syllable units, 21,000 n-grams (lm.arpa)",
+    ]
+    assert describe_card(RICH_CARD, "ko") == [
+        "글자 오류율(CER): 3.46 %",
+        "글자 오류율(CER, 빔 16 + 5-gram 언어 모델(0.5) + 사용자 단어 12개, test.jsonl): 2.50 %",
+        "글자 오류율(CER, 그리디, dev.jsonl): 4.00 %",
+        "기반 모델: facebook/wav2vec2-base",
+        "어휘: syllable",
+        "정규화 버전: 1",
+        "받을 크기: 95 MB",
+        "언어 모델: syllable 단위 5-gram, n-gram 21,000개 (lm.arpa)",
+    ]
+    assert describe_card({}, "ko") == []

@@ -25,6 +25,7 @@ from livekr.gui import dialogs, i18n
 from livekr.gui.app import build_window, install_qt_translations
 from livekr.gui.dialogs import DialogPrompter
 from livekr.gui.main_window import MainWindow
+from livekr.gui.menus import card_tooltip
 from livekr.gui.settings import GROUPS, AppSettings, SettingsDialog, save_settings
 from livekr.hotwords import HotwordError, parse_hotwords
 from livekr.hub_api import RESUME_HINT
@@ -32,6 +33,7 @@ from livekr.hub_download import DownloadError, DownloadOptions, fetch_model, hub
 from livekr.hub_transfer import STAGING_FOLDER
 from livekr.messages import LocalizedError, Message, localized, os_error, placeholders
 from livekr.microphone import PORTAUDIO_HINT, resolve_input_device
+from livekr.models import find_info
 from livekr.options import declared
 from livekr.recognizer import hub_source
 from livekr.transcript import Transcript
@@ -134,6 +136,23 @@ def test_the_settings_dialog_shows_tooltips_in_the_window_language(qtbot, korean
     english = SettingsDialog(AppSettings())
     qtbot.addWidget(english)
     assert all(w.toolTip() == specs[key].help for key, w in english.fields.items())
+
+
+HUB_MODEL = "kresnik/wav2vec2-large-xlsr-korean"
+
+
+def test_model_cards_show_korean_labels_in_the_window(korean_window: WindowFactory,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    tip = card_tooltip(find_info(HUB_MODEL))
+    assert tip.splitlines() == [HUB_MODEL, "글자 오류율(CER): 1.78 %",
+                                "기반 모델: facebook/wav2vec2-large-xlsr-53", "구조: wav2vec2 large XLSR",
+                                "평가 데이터: Zeroth-Korean test", "받을 크기: 1.2 GB"]
+    window = korean_window()
+    shown: list[str] = []
+    monkeypatch.setattr(window.prompter, "show_info", lambda parent, title, text: shown.append(text))
+    window.dictation.model_ref = HUB_MODEL
+    window.models.show_info()
+    assert shown == [tip]
 
 
 # -- representative errors as the window shows them -------------------------------------------

@@ -9,7 +9,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu, QWidget
 
 from livekr.audio import AudioError
-from livekr.gui.i18n import localize, tr
+from livekr.gui.i18n import language, localize, tr
 from livekr.gui.qtcompat import emit
 from livekr.microphone import InputDevice
 from livekr.models import CheckpointInfo, card_lines, find_info, hub_models, list_checkpoints
@@ -18,8 +18,8 @@ from livekr.models import recent_models as default_recent_models
 
 
 def card_tooltip(info: CheckpointInfo) -> str:
-    """The menu tooltip for a checkpoint: where it is and its card."""
-    lines = [str(info.path) if info.path else info.ref, *card_lines(info)]
+    """The menu tooltip for a checkpoint: where it is and its card, in the window's language."""
+    lines = [str(info.path) if info.path else info.ref, *card_lines(info, language())]
     return "\n".join(lines)
 
 

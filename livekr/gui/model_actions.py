@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QWidget
 from livekr.gui.controller import Dictation
 from livekr.gui.dialogs import Prompter
 from livekr.gui.first_run import ModelChoice, first_run_choices
-from livekr.gui.i18n import title, tr
+from livekr.gui.i18n import language, title, tr
 from livekr.gui.load_panel import LoadPanel
 from livekr.gui.menus import ModelMenu
 from livekr.gui.qtcompat import emit
@@ -84,7 +84,7 @@ class ModelActions(QObject):
     @Slot()
     def show_info(self) -> None:
         info = find_info(self._dictation.model_ref)
-        lines = [info.ref, *card_lines(info)] if info.card else [info.ref, tr("no_card")]
+        lines = [info.ref, *card_lines(info, language())] if info.card else [info.ref, tr("no_card")]
         if self._dictation.recognizer is not None:
             lines.append(self._dictation.recognizer.device_label)
         self._prompter.show_info(self._window, title("info_title"), "\n".join(lines))
