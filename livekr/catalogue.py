@@ -602,7 +602,29 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "card.beam": ("빔 {size}", "beam {size}"),
     "card.beam_lm": ("{order}-gram 언어 모델({weight})", "{order}-gram LM ({weight})"),
     # -- the decoder (decoder): the status bar's tooltip shows it ----------------------------
+    "decoder.greedy_chosen": (
+        "그리디 디코딩: 디코더가 greedy로 설정되어 있습니다",
+        "decoding greedily: --decoder greedy",
+    ),
+    "decoder.greedy_nothing": (
+        "그리디 디코딩: 언어 모델({lm})도 사용자 단어도 없습니다",
+        "decoding greedily: no language model ({lm}) and no custom words",
+    ),
+    "decoder.beam": ("빔 탐색(빔 {size})", "beam search (beam {size})"),
+    "decoder.lm": (
+        "{order}-gram 언어 모델 {label}(가중치 {weight:g}, 보너스 {bonus:g})",
+        "{order}-gram LM {label} (weight {weight:g}, bonus {bonus:g})",
+    ),
     "decoder.custom_words": ("사용자 단어 {count}개", "{count} custom words"),
+    "lm.unnamed": ("없음", "none"),
+    "lm.none_chosen": ("언어 모델이 none으로 설정됨", "--lm none"),
+    "lm.no_model": ("언어 모델을 알려 줄 모델 카드가 없음", "no model card to name one"),
+    "lm.not_in_card": (
+        "{ref}의 카드에 기록된 언어 모델이 없음",
+        "none recorded in the card of {ref} (build one: livekr-train lm)",
+    ),
+    "lm.from_card": ("{ref}의 카드에 기록된 {file}", "{file} from the card of {ref}"),
+    "lm.unusable": ("{path}은(는) 쓸 수 없음", "{path} could not be used"),
     # -- custom words (hotwords) -------------------------------------------------------------
     "hotwords.not_number": (
         "{source}:{line}: 가중치 {boost!r}은(는) 숫자가 아닙니다. ‘단어<탭>가중치’ 형식으로 쓰세요(예: "
@@ -638,6 +660,10 @@ WINDOW_ENGLISH: dict[str, str] = {
         "cannot load {ref!r} from the Hugging Face hub ({detail}); check the id (owner/name), or open a "
         "checkpoint folder from the Model menu"
     ),
+    # -- the decoder (decoder) ---------------------------------------------------------------
+    "decoder.greedy_chosen": "decoding greedily: the decoder option is greedy",
+    "lm.none_chosen": "the language model option is none",
+    "lm.not_in_card": "none recorded in the card of {ref}",
     # -- downloads --------------------------------------------------------------------------
     "hub.not_found": (
         "no model {ref} on the Hugging Face hub, or it is private or gated (HTTP {code}); check the id "

@@ -26,6 +26,7 @@ from livekr.config import DecoderOptions
 from livekr.ctc import Decoded, GreedyStream, TokenTable
 from livekr.hotwords import Hotword, HotwordError, compile_hotwords, read_hotwords
 from livekr.lm import BOS, EOS, UNK, LanguageModelError, NgramModel, read_arpa
+from livekr.messages import Message
 from livekr.text import vocab_kind
 
 log = logging.getLogger(__name__)
@@ -56,18 +57,19 @@ def lm_home(model_ref: str) -> Path:
 
 
 def resolve_lm(choice: str, model_ref: str | None) -> tuple[Path | None, str]:
-    """(the LM file to load or None, where it came from or why there is none)."""
+    """(the LM file to load or None, where it came from or why there is none: a ``Message``, or
+    the file as given)."""
     if choice == "none":
-        return None, "--lm none"
+        return None, Message("lm.none_chosen")
     if choice != "auto":
         return Path(choice).expanduser(), choice
     if model_ref is None:
-        return None, "no model card to name one"
+        return None, Message("lm.no_model")
     home = lm_home(model_ref)
     entry = read_card(home).get("lm")
     if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
-        return None, f"none recorded in the card of {model_ref} (build one: livekr-train lm)"
-    return home / entry["file"], f"{entry['file']} from the card of {model_ref}"
+        return None, Message("lm.not_in_card", ref=model_ref)
+    return home / entry["file"], Message("lm.from_card", file=entry["file"], ref=model_ref)
 
 
 def check_lm_units(lm: NgramModel, tokens: TokenTable) -> str | None:
@@ -92,7 +94,8 @@ class Decoder:
         self.options = options
         self.lm = lm
         self.lm_label = lm_label
-        """Where the LM came from, or why there is none (for people)."""
+        """Where the LM came from, or why there is none (for people; a ``Message`` renders in
+        the window's language)."""
         self.lm_file = lm_file
         self._settings = BeamSettings(options.beam_size, options.lm_weight, options.insertion_bonus)
         self._token_ids = {tok: i for i, tok in enumerate(tokens.id_to_token) if tok}
@@ -131,18 +134,25 @@ class Decoder:
 
     @property
     def description(self) -> str:
-        """One line for people: what decodes and with what."""
+        """One line for the log and the command line: what decodes and with what (English)."""
+        return ", ".join(self._description())
+
+    def describe(self, lang: str) -> str:
+        """``description`` as a window shows it in ``lang`` ("ko" or "en"): naming no flags."""
+        return ", ".join(part.text(lang) for part in self._description())
+
+    def _description(self) -> list[Message]:
         if self._scorer is None:
-            why = ("--decoder greedy" if self.options.decoder == "greedy"
-                   else f"no language model ({self.lm_label or 'none'}) and no custom words")
-            return f"decoding greedily: {why}"
-        parts = [f"beam search (beam {self._settings.beam_size})"]
+            if self.options.decoder == "greedy":
+                return [Message("decoder.greedy_chosen")]
+            return [Message("decoder.greedy_nothing", lm=self.lm_label or Message("lm.unnamed"))]
+        parts = [Message("decoder.beam", size=self._settings.beam_size)]
         if self.lm is not None:
-            parts.append(f"{self.lm.order}-gram LM {self.lm_label} (weight {self._settings.lm_weight:g}, "
-                         f"bonus {self._settings.insertion_bonus:g})")
+            parts.append(Message("decoder.lm", order=self.lm.order, label=self.lm_label,
+                                 weight=self._settings.lm_weight, bonus=self._settings.insertion_bonus))
         if self.hotword_count:
-            parts.append(f"{self.hotword_count} custom words")
-        return ", ".join(parts)
+            parts.append(Message("decoder.custom_words", count=self.hotword_count))
+        return parts
 
     def settings(self) -> dict[str, Any]:
         """What decodes, as JSON-ready data for model cards and reports."""
@@ -189,7 +199,7 @@ def load_decoder(tokens: TokenTable, frame_s: float, options: DecoderOptions,
             lm = load_lm(path, tokens)
         except LanguageModelError as e:
             log.warning("language model not used: %s", e)
-            label = f"{path} could not be used"
+            label = Message("lm.unusable", path=path)
     decoder = Decoder(tokens, frame_s, options, lm, label, str(path.resolve()) if lm and path else "")
     decoder.file_words = file_hotwords(options)
     decoder.set_custom_words(extra_words)

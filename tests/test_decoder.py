@@ -13,6 +13,7 @@ import pytest
 from livekr.config import DecoderOptions
 from livekr.ctc import GreedyStream, TokenTable
 from livekr.decoder import load_decoder
+from livekr.hotwords import Hotword
 from livekr.text import build_vocab
 from trainer.ngram import count, estimate, write_arpa
 
@@ -57,6 +58,26 @@ def test_the_lm_in_the_card_turns_the_beam_on(model, caplog: pytest.LogCaptureFi
     assert not greedy.uses_beam and greedy.description == "decoding greedily: --decoder greedy"
     none = load_decoder(tokens, FRAME_S, DecoderOptions(lm="none"), str(folder))
     assert not none.uses_beam and "--lm none" in none.description
+    assert decoder.describe("en") == decoder.description
+    assert decoder.describe("ko") == (f"빔 탐색(빔 16), 3-gram 언어 모델 {folder}의 카드에 기록된 lm.arpa"
+                                      "(가중치 1, 보너스 2.5)")
+
+
+def test_the_window_describes_the_decoder_in_its_language_without_flags(model) -> None:
+    folder, tokens = model
+    unnamed = load_decoder(tokens, FRAME_S, DecoderOptions(), str(folder))
+    assert unnamed.describe("ko") == (f"그리디 디코딩: 언어 모델({folder}의 카드에 기록된 언어 모델이 "
+                                      "없음)도 사용자 단어도 없습니다")
+    assert unnamed.describe("en") == (f"decoding greedily: no language model (none recorded in the card of "
+                                      f"{folder}) and no custom words")
+    greedy = load_decoder(tokens, FRAME_S, DecoderOptions(decoder="greedy"), str(folder))
+    assert greedy.describe("ko") == "그리디 디코딩: 디코더가 greedy로 설정되어 있습니다"
+    assert greedy.describe("en") == "decoding greedily: the decoder option is greedy"
+    none = load_decoder(tokens, FRAME_S, DecoderOptions(lm="none", hotwords=""), str(folder))
+    assert "언어 모델이 none으로 설정됨" in none.describe("ko") and "--" not in none.describe("en")
+    words = load_decoder(tokens, FRAME_S, DecoderOptions(lm="none"), str(folder), [Hotword("날씨")])
+    assert words.describe("ko") == "빔 탐색(빔 16), 사용자 단어 1개"
+    assert words.description == "beam search (beam 16), 1 custom words"
 
 
 def test_a_damaged_lm_falls_back_to_greedy_with_a_warning(model, caplog: pytest.LogCaptureFixture) -> None:

@@ -14,11 +14,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
-from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QPushButton, QStatusBar, QWidget
 
 from livekr.audio import ArraySource, AudioError, AudioSource
 from livekr.catalogue import CATALOGUE, WINDOW_ENGLISH
 from livekr.checkpoint import ModelLoadError, check_local_checkpoint
+from livekr.config import DecoderOptions
+from livekr.ctc import TokenTable
+from livekr.decoder import Decoder
 from livekr.events import Failure, FailureKind
 from livekr.export import save
 from livekr.gui import dialogs, i18n
@@ -27,7 +30,8 @@ from livekr.gui.dialogs import DialogPrompter
 from livekr.gui.main_window import MainWindow
 from livekr.gui.menus import card_tooltip
 from livekr.gui.settings import GROUPS, AppSettings, SettingsDialog, save_settings
-from livekr.hotwords import HotwordError, parse_hotwords
+from livekr.gui.status import StatusPanel
+from livekr.hotwords import Hotword, HotwordError, parse_hotwords
 from livekr.hub_api import RESUME_HINT
 from livekr.hub_download import DownloadError, DownloadOptions, fetch_model, hub_folder
 from livekr.hub_transfer import STAGING_FOLDER
@@ -153,6 +157,19 @@ def test_model_cards_show_korean_labels_in_the_window(korean_window: WindowFacto
     window.dictation.model_ref = HUB_MODEL
     window.models.show_info()
     assert shown == [tip]
+
+
+def test_the_decoder_tooltip_is_korean_in_the_window(qtbot, korean: None) -> None:  # type: ignore[no-untyped-def]
+    bar = QStatusBar()
+    qtbot.addWidget(bar)
+    status = StatusPanel(bar)
+    decoder = Decoder(TokenTable(("<pad>", "|", "가", "나"), 0, frozenset(), "|"), 0.02, DecoderOptions())
+    status.show_decoder(decoder)
+    assert status.decoder.toolTip() == "그리디 디코딩: 언어 모델(없음)도 사용자 단어도 없습니다"
+    decoder.set_custom_words([Hotword("가나")])
+    status.show_decoder(decoder)
+    assert status.decoder.toolTip() == "빔 탐색(빔 16), 사용자 단어 1개"
+    assert decoder.description == "beam search (beam 16), 1 custom words"  # the log's, unchanged
 
 
 # -- representative errors as the window shows them -------------------------------------------

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from livekr.decoder import Decoder
 from livekr.events import Failure, FailureKind, Stats
-from livekr.gui.i18n import localize, tr
+from livekr.gui.i18n import language, localize, tr
 from livekr.gui.qtcompat import emit
 
 MESSAGE_STYLES = {
@@ -85,7 +85,7 @@ class StatusPanel:
         if decoder.uses_beam and decoder.hotword_count:
             text += " · " + tr("status_words", count=decoder.hotword_count)
         self.decoder.setText(text)
-        self.decoder.setToolTip(decoder.description)
+        self.decoder.setToolTip(decoder.describe(language()))
 
     def show_source(self, text: str) -> None:
         """Where the audio comes from: the microphone's name or the demo file."""
