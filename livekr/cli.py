@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from livekr.audio import AudioError, AudioSource, FileSource, source_warnings
 from livekr.cli_info import cmd_devices, cmd_doctor, cmd_models
+from livekr.cli_save import cmd_recover, deliver, save_session
 from livekr.config import (
     DEFAULT_MODEL,
     DecoderOptions,
@@ -42,7 +43,7 @@ from livekr.console import (
 )
 from livekr.events import FailureKind
 from livekr.export import FORMATS, Format, format_for_path, render
-from livekr.fileio import OutputError, resolve_outputs, save_text
+from livekr.fileio import OutputError, resolve_outputs
 from livekr.options import add_arguments, from_arguments
 from livekr.pipeline import StreamingTranscriber
 from livekr.recognizer import ModelLoadError, Recognizer
@@ -197,25 +198,6 @@ def report_warnings(source: AudioSource, printer: EventPrinter | None) -> None:
             printer.write({"type": "warning", "message": warning})
 
 
-def deliver(text: str, out: Path | None, stem: str) -> bool:
-    """Write ``text`` to ``out`` (stdout when None). When ``out`` cannot be written the text
-    goes to a fallback file, or failing that to stdout, and the message says where; False
-    then."""
-    if out is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return True
-    try:
-        result = save_text(out, text, stem=stem)
-    except OutputError as e:
-        say(f"error: {e}; the transcript follows on stdout")
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return False
-    say(result.message if not result.fell_back else f"error: {result.message}")
-    return not result.fell_back
-
-
 def _open_sources(args: argparse.Namespace,
                   printer: EventPrinter | None) -> tuple[list[tuple[int, FileSource]], int]:
     """Check every input before the model loads; unreadable ones are reported and skipped.
@@ -301,55 +283,6 @@ def cmd_listen(args: argparse.Namespace, open_source: Callable[[str], AudioSourc
     # A stop signal is how listening ends: with everything decoded and saved, that is success;
     # utterances given up to a second signal are a failure the session reported.
     return EXIT_FAILED if session.failures or not saved else EXIT_OK
-
-
-def save_session(session: TranscriptSession, out: Path) -> bool:
-    """Save the session's transcript (and kept audio) to ``out``, or somewhere safe when
-    ``out`` cannot be written (said, and False then)."""
-    delivered = deliver(render(session.transcript, format_for_path(out)), out, out.stem)
-    if delivered:
-        session.mark_saved(out)
-        try:
-            audio = session.export_audio(out.with_suffix(".flac"))
-        except (OSError, RuntimeError) as e:  # the audio stays beside the journal
-            say(f"error: cannot write the kept audio beside {out}: {e}")
-            return False
-        if audio is not None:
-            say(f"wrote {audio}")
-    return delivered
-
-
-def cmd_recover(args: argparse.Namespace) -> int:
-    """List the sessions that did not end cleanly; save one (which ends it) or move it aside."""
-    from livekr.journal import DISCARDED_KEEP_DAYS, Journal, discard, find_abandoned, journal_dir, prune
-
-    folder = journal_dir()
-    prune(folder)
-    found = find_abandoned(folder)
-    if args.number is None:
-        if not found:
-            say("no unfinished sessions")
-        for n, item in enumerate(found, start=1):
-            count = len(item.transcript.utterances)
-            audio = "with audio  " if item.audio is not None else ""
-            print(f"{n}  {item.started or '?'}  {count} utterance{'' if count == 1 else 's'}  {audio}"
-                  f"{item.transcript.model}")
-        return EXIT_OK
-    if not 1 <= args.number <= len(found):
-        raise ValueError(f"there is no unfinished session {args.number}; `livekr recover` lists them")
-    item = found[args.number - 1]
-    if args.discard:
-        discard(item.path)
-        say(f"moved session {args.number} aside; it stays recoverable for {DISCARDED_KEEP_DAYS} days")
-        return EXIT_OK
-    if not args.output:
-        sys.stdout.write(render(item.transcript, args.format or "txt"))
-        return EXIT_OK
-    session = TranscriptSession(SessionOptions(keep_audio=True), folder)
-    session.adopt(Journal.adopt(item.path))
-    saved = save_session(session, Path(args.output))
-    session.close(clean=saved)  # saved: the journal is done; else it stays to be offered again
-    return EXIT_OK if saved else EXIT_FAILED
 
 
 def cmd_window(args: argparse.Namespace) -> int:
