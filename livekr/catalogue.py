@@ -643,6 +643,70 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path}은(는) UTF-8 텍스트가 아닙니다. 목록을 UTF-8로 저장하세요",
         "{path} is not UTF-8 text ({detail}); save the list as UTF-8",
     ),
+    # -- dictation into other programs (insert: platform, windows, macos, worker) -----------
+    "insert.unsupported": (
+        "이 시스템({platform})에서는 받아쓴 글을 다른 프로그램에 넣을 수 없습니다. "
+        "Windows, macOS, X11을 쓰는 Linux에서 됩니다",
+        "dictation into other programs is not supported on {platform}; it works on Windows, macOS and Linux "
+        "with X11",
+    ),
+    "insert.no_display": (
+        "화면(디스플레이)이 없어 받아쓴 글을 다른 프로그램에 넣을 수 없습니다. 데스크톱 세션 안에서 livekr를 "
+        "실행하세요",
+        "no display (DISPLAY is not set): dictation into other programs needs a desktop session; run livekr "
+        "inside one",
+    ),
+    "insert.no_pynput": (
+        "받아쓴 글을 다른 프로그램에 넣으려면 pynput 패키지가 필요한데 설치되어 있지 않습니다. "
+        "livekr가 실행되는 파이썬 환경에 설치하세요",
+        "dictation into other programs needs the pynput package, which is not installed: install it into "
+        "the Python environment livekr runs in",
+    ),
+    "insert.mac_accessibility": (
+        "받아쓴 글을 다른 프로그램에 넣으려면 손쉬운 사용 권한이 필요합니다. "
+        "시스템 설정 ▸ 개인정보 보호 및 보안 ▸ 손쉬운 사용에서 livekr(또는 livekr를 실행하는 터미널이나 "
+        "Python)를 허용한 뒤 livekr를 다시 시작하세요",
+        "dictation into other programs needs the Accessibility permission: allow livekr (or the terminal or "
+        "Python that runs it) in System Settings ▸ Privacy & Security ▸ Accessibility, then start livekr "
+        "again",
+    ),
+    "insert.no_focus": (
+        "글을 받을 창이 없습니다. 글을 넣을 프로그램의 입력란을 누른 뒤 다시 하세요",
+        "no window has the keyboard focus; click into the program that should receive the text",
+    ),
+    "insert.typing_failed": (
+        "포커스가 있는 프로그램에 글자를 보낼 수 없습니다",
+        "cannot type into the focused program: {detail}",
+    ),
+    "insert.clipboard_busy": (
+        "다른 프로그램이 클립보드를 쓰고 있어 붙여 넣을 수 없습니다. 다시 하거나 타이핑으로 넣으세요",
+        "another program holds the clipboard, so the text cannot be pasted; try again, or insert by typing",
+    ),
+    "insert.clipboard_failed": (
+        "클립보드를 쓸 수 없어 붙여 넣을 수 없습니다. 타이핑으로 넣어 보세요",
+        "cannot use the clipboard ({detail}); try inserting by typing",
+    ),
+    "insert.moved": (
+        "되돌릴 수 없습니다. 글을 넣은 뒤에 포커스가 옮겨졌거나 키보드나 마우스를 썼습니다",
+        "cannot undo the insertion: the focus moved, or a key or the mouse was used, since it was inserted",
+    ),
+    "insert.undo_not_last": (
+        "가장 나중에 넣은 글만 되돌릴 수 있습니다",
+        "only the text inserted last can be undone",
+    ),
+    "insert.hotkey_unknown_key": (
+        "단축키 {hotkey}의 키 {key}을(를) 이 시스템에서 쓸 수 없습니다. 다른 키를 고르세요",
+        "the shortcut {hotkey} uses the key {key!r}, which this system does not know; choose another key",
+    ),
+    "insert.hotkey_failed": (
+        "전역 단축키 {hotkey}을(를) 지켜볼 수 없습니다",
+        "cannot watch the global shortcut {hotkey}: {detail}",
+    ),
+    "insert.unexpected": (
+        "다른 프로그램에 글을 넣다가 예상치 못한 오류가 났습니다. "
+        "자세한 내용은 로그(터미널 출력)에 있습니다",
+        "inserting text into the focused program failed unexpectedly: {detail}; the log has the details",
+    ),
 }
 
 WINDOW_ENGLISH: dict[str, str] = {

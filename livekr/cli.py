@@ -20,6 +20,14 @@ from typing import TYPE_CHECKING
 
 from livekr.audio import AudioError, AudioSource, FileSource, source_warnings
 from livekr.cli_info import cmd_devices, cmd_doctor, cmd_models
+from livekr.cli_insert import (
+    OpenInserter,
+    add_insert_arguments,
+    check_insert_arguments,
+    open_dictation,
+    open_inserter,
+)
+from livekr.cli_save import cmd_recover, deliver, save_session
 from livekr.config import (
     DEFAULT_MODEL,
     DecoderOptions,
@@ -42,7 +50,8 @@ from livekr.console import (
 )
 from livekr.events import FailureKind
 from livekr.export import FORMATS, Format, format_for_path, render
-from livekr.fileio import OutputError, resolve_outputs, save_text
+from livekr.fileio import OutputError, resolve_outputs
+from livekr.insert.base import InsertError
 from livekr.options import add_arguments, from_arguments
 from livekr.pipeline import StreamingTranscriber
 from livekr.recognizer import ModelLoadError, Recognizer
@@ -79,6 +88,7 @@ def _add_stream_options(p: argparse.ArgumentParser) -> None:
         action="store_true",
         help='print JSON lines {"type": "partial"|"final"|"error"|"finished", …} to stdout',
     )
+    add_insert_arguments(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -178,15 +188,15 @@ def load_text_decoder(recognizer: Recognizer, args: argparse.Namespace) -> Decod
 
 def run_session(source: AudioSource, recognizer: Recognizer, decoder: Decoder | None,
                 session: TranscriptSession, outputs: list, args: argparse.Namespace,
-                interrupt: Interrupt) -> None:
+                interrupt: Interrupt, on_stop: Callable[[], None] | None = None) -> None:
     """Run one source through the pipeline into ``session`` until it ends or a signal stops
-    it (see ``drive``)."""
+    it (see ``drive``, which calls ``on_stop`` at the first signal)."""
     segmenter, pipeline = _options(args)
     source = session.begin_run(source, recognizer.name)
     sink = session_sink(session, *outputs)
     encoding = from_arguments(EncodingOptions, args)
     transcriber = StreamingTranscriber(source, recognizer, sink, segmenter, pipeline, encoding, decoder)
-    drive(transcriber, interrupt)
+    drive(transcriber, interrupt, on_stop)
 
 
 def report_warnings(source: AudioSource, printer: EventPrinter | None) -> None:
@@ -195,25 +205,6 @@ def report_warnings(source: AudioSource, printer: EventPrinter | None) -> None:
         say(f"warning: {warning}")
         if printer is not None:
             printer.write({"type": "warning", "message": warning})
-
-
-def deliver(text: str, out: Path | None, stem: str) -> bool:
-    """Write ``text`` to ``out`` (stdout when None). When ``out`` cannot be written the text
-    goes to a fallback file, or failing that to stdout, and the message says where; False
-    then."""
-    if out is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return True
-    try:
-        result = save_text(out, text, stem=stem)
-    except OutputError as e:
-        say(f"error: {e}; the transcript follows on stdout")
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return False
-    say(result.message if not result.fell_back else f"error: {result.message}")
-    return not result.fell_back
 
 
 def _open_sources(args: argparse.Namespace,
@@ -234,7 +225,7 @@ def _open_sources(args: argparse.Namespace,
     return sources, status
 
 
-def cmd_transcribe(args: argparse.Namespace) -> int:
+def cmd_transcribe(args: argparse.Namespace, open_inserter: OpenInserter = open_inserter) -> int:
     fmt: Format = args.format or (format_for_path(args.output) if args.output not in (None, "-") else "txt")
     printer = EventPrinter(sys.stdout) if args.events else None
     # Before anything loads, so a bad -o fails early; several inputs mean a folder, even
@@ -244,10 +235,13 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     if not sources:
         return status
     outputs = [planned[position] for position, _ in sources]
+    dictation = open_dictation(args, printer, open_inserter)
     plan_files(args)
     recognizer = load_model(args)
     decoder = load_text_decoder(recognizer, args)
     with Interrupt() as interrupt:
+        if dictation is not None:
+            dictation.start()
         for done, ((_, source), out) in enumerate(zip(sources, outputs, strict=True)):
             if interrupt.requested:
                 left = ", ".join(args.audio[position] for position, _ in sources[done:])
@@ -257,13 +251,16 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
                 printer.source = str(source.path)
             session = TranscriptSession(SessionOptions(autosave=False), model=recognizer.name)
             reporter = ConsoleReporter(source.path.name, source.duration_s)
-            run_session(source, recognizer, decoder, session, [printer, reporter], args, interrupt)
+            run_session(source, recognizer, decoder, session, [printer, reporter, dictation], args, interrupt,
+                        dictation.stop if dictation is not None else None)
             report_warnings(source, printer)
             if session.failures:
                 status = EXIT_FAILED
             shown_as_events = printer is not None and args.output is None
             if not shown_as_events and not deliver(render(session.transcript, fmt), out, source.path.stem):
                 status = EXIT_FAILED
+        if dictation is not None and not dictation.end(interrupt):
+            status = EXIT_FAILED
     return interrupt.exit_code if interrupt.requested else status
 
 
@@ -275,18 +272,21 @@ def open_microphone(device_spec: str) -> AudioSource:
     return MicrophoneSource(device.index)
 
 
-def cmd_listen(args: argparse.Namespace, open_source: Callable[[str], AudioSource] = open_microphone) -> int:
+def cmd_listen(args: argparse.Namespace, open_source: Callable[[str], AudioSource] = open_microphone,
+               open_inserter: OpenInserter = open_inserter) -> int:
     """Dictation from the microphone (``open_source``) until it ends or a stop signal; every
-    final goes to the autosave journal at once, so a crash or a kill loses nothing."""
+    final goes to the autosave journal at once, so a crash or a kill loses nothing; with
+    ``--insert``, also into the focused program (``open_inserter``)."""
     from livekr.journal import find_abandoned, journal_dir
 
     options = from_arguments(SessionOptions, args)
     if options.keep_audio and not args.output:
         raise ValueError("--keep-audio needs -o FILE: the audio is saved beside the transcript")
     source = open_source(options.input_device)
+    printer = EventPrinter(sys.stdout) if args.events else None
+    dictation = open_dictation(args, printer, open_inserter)
     recognizer = load_model(args)
     decoder = load_text_decoder(recognizer, args)
-    printer = EventPrinter(sys.stdout) if args.events else None
     reporter = ConsoleReporter("microphone", print_finals=printer is None)
     folder = journal_dir()
     earlier = len(find_abandoned(folder))
@@ -295,61 +295,16 @@ def cmd_listen(args: argparse.Namespace, open_source: Callable[[str], AudioSourc
     session = TranscriptSession(options, folder, model=recognizer.name)
     say("listening; press Ctrl-C to stop")
     with Interrupt() as interrupt:
-        run_session(source, recognizer, decoder, session, [printer, reporter], args, interrupt)
+        if dictation is not None:
+            dictation.start()
+        run_session(source, recognizer, decoder, session, [printer, reporter, dictation], args, interrupt,
+                    dictation.stop if dictation is not None else None)
+        inserted = dictation is None or dictation.end(interrupt)
     saved = save_session(session, Path(args.output)) if args.output else True
     session.close(clean=saved)
     # A stop signal is how listening ends: with everything decoded and saved, that is success;
-    # utterances given up to a second signal are a failure the session reported.
-    return EXIT_FAILED if session.failures or not saved else EXIT_OK
-
-
-def save_session(session: TranscriptSession, out: Path) -> bool:
-    """Save the session's transcript (and kept audio) to ``out``, or somewhere safe when
-    ``out`` cannot be written (said, and False then)."""
-    delivered = deliver(render(session.transcript, format_for_path(out)), out, out.stem)
-    if delivered:
-        session.mark_saved(out)
-        try:
-            audio = session.export_audio(out.with_suffix(".flac"))
-        except (OSError, RuntimeError) as e:  # the audio stays beside the journal
-            say(f"error: cannot write the kept audio beside {out}: {e}")
-            return False
-        if audio is not None:
-            say(f"wrote {audio}")
-    return delivered
-
-
-def cmd_recover(args: argparse.Namespace) -> int:
-    """List the sessions that did not end cleanly; save one (which ends it) or move it aside."""
-    from livekr.journal import DISCARDED_KEEP_DAYS, Journal, discard, find_abandoned, journal_dir, prune
-
-    folder = journal_dir()
-    prune(folder)
-    found = find_abandoned(folder)
-    if args.number is None:
-        if not found:
-            say("no unfinished sessions")
-        for n, item in enumerate(found, start=1):
-            count = len(item.transcript.utterances)
-            audio = "with audio  " if item.audio is not None else ""
-            print(f"{n}  {item.started or '?'}  {count} utterance{'' if count == 1 else 's'}  {audio}"
-                  f"{item.transcript.model}")
-        return EXIT_OK
-    if not 1 <= args.number <= len(found):
-        raise ValueError(f"there is no unfinished session {args.number}; `livekr recover` lists them")
-    item = found[args.number - 1]
-    if args.discard:
-        discard(item.path)
-        say(f"moved session {args.number} aside; it stays recoverable for {DISCARDED_KEEP_DAYS} days")
-        return EXIT_OK
-    if not args.output:
-        sys.stdout.write(render(item.transcript, args.format or "txt"))
-        return EXIT_OK
-    session = TranscriptSession(SessionOptions(keep_audio=True), folder)
-    session.adopt(Journal.adopt(item.path))
-    saved = save_session(session, Path(args.output))
-    session.close(clean=saved)  # saved: the journal is done; else it stays to be offered again
-    return EXIT_OK if saved else EXIT_FAILED
+    # utterances given up to a second signal, or an insertion that failed, are failures said.
+    return EXIT_FAILED if session.failures or not saved or not inserted else EXIT_OK
 
 
 def cmd_window(args: argparse.Namespace) -> int:
@@ -373,7 +328,7 @@ def cmd_window(args: argparse.Namespace) -> int:
     return run_app(args.model, from_arguments(RecognizerOptions, args), given, args.demo)
 
 
-COMMANDS = {
+COMMANDS: dict[str | None, Callable[[argparse.Namespace], int]] = {
     "transcribe": cmd_transcribe,
     "listen": cmd_listen,
     "recover": cmd_recover,
@@ -396,14 +351,16 @@ def limit_heap_fragmentation() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    check_insert_arguments(parser, args)
     limit_heap_fragmentation()
     logging.basicConfig(
         level=logging.INFO if args.verbose else logging.WARNING, format="livekr: %(levelname)s: %(message)s"
     )
     try:
         return COMMANDS[args.command](args)
-    except (AudioError, ModelLoadError, OutputError, ValueError) as e:
+    except (AudioError, InsertError, ModelLoadError, OutputError, ValueError) as e:
         say(f"error: {e}")
         return EXIT_FAILED
     except KeyboardInterrupt:  # before a session took over the signals (e.g. while loading)

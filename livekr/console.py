@@ -148,18 +148,22 @@ class Interrupt:
         self._signals.__exit__(None, None, None)
 
 
-def drive(transcriber: StreamingTranscriber, interrupt: Interrupt) -> None:
+def drive(transcriber: StreamingTranscriber, interrupt: Interrupt,
+          on_stop: Callable[[], None] | None = None) -> None:
     """Run ``transcriber`` until it has finished (main thread only).
 
     A first stop signal stops capture and lets everything captured be decoded; a second one
     gives up the utterances still queued (``abandon``: a ``Failure`` says how much speech
-    that was) and the session finishes after the forward pass in progress.
+    that was) and the session finishes after the forward pass in progress. ``on_stop`` is
+    called on the main thread when the first signal is acted on (it must return at once).
     """
     transcriber.start()
     acted_on = 0
     while not transcriber.wait(POLL_S):
         wanted = 2 if interrupt.forced else 1 if interrupt.requested else 0
         if wanted > acted_on:
+            if acted_on == 0 and on_stop is not None:
+                on_stop()
             acted_on = wanted
             # Off the main thread: closing a device may block in C, where no signal handler
             # runs, and the main thread must go on watching for the next signal.
