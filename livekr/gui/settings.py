@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QSpinBox,
     QWidget,
 )
@@ -29,6 +30,8 @@ from livekr.config import (
     SessionOptions,
 )
 from livekr.gui.i18n import STRINGS, localize, title, tr
+from livekr.insert.base import METHODS, Hotkey
+from livekr.messages import Message
 from livekr.options import DeclaredOption, declared, from_store, option, to_store, validate
 
 MIN_FONT_PT, MAX_FONT_PT = 9, 48
@@ -51,12 +54,52 @@ class WindowOptions:
                                    minimum=0.0, maximum=1.0, cli=False, dialog="set_low_confidence")
     language: str = option("", "interface language; empty follows the system", choices=("", "ko", "en"),
                            choice_labels=("lang_auto", "한국어", "English"), cli=False, dialog="set_language")
+    keep_in_tray: bool = option(True, "closing the window leaves livekr running in the system tray "
+                                "(where the desktop has one)", cli=False, dialog="set_keep_in_tray")
 
     def __post_init__(self) -> None:
         validate(self)
 
 
-GROUPS = ("segmenter", "pipeline", "encoding", "decoder", "recognizer", "session", "window")
+HOTKEY_MODES = ("toggle", "hold")
+"""``toggle``: a press starts recording and the next stops it; ``hold``: push to talk."""
+
+
+@dataclass(frozen=True)
+class InsertModeOptions:
+    """Dictation into other programs: how each final reaches the focused program, and the
+    global shortcut that starts and stops recording from anywhere."""
+
+    enabled: bool = option(False, "type each final of a live run into the program that has the focus",
+                           cli=False)
+    method: str = option("type", "how text reaches the other program: typed as key events, or pasted "
+                         "through the clipboard (restored afterwards)", choices=METHODS,
+                         choice_labels=("insert_method_type", "insert_method_paste"), cli=False,
+                         dialog="set_insert_method")
+    full_stop: bool = option(False, "end each inserted sentence with a full stop", cli=False,
+                             dialog="set_full_stop")
+    spoken_punctuation: bool = option(False, "spoken punctuation (마침표, 쉼표, 물음표, 줄바꿈) is typed as "
+                                      "the mark", cli=False, dialog="set_spoken_punctuation")
+    hotkey: str = option("Ctrl+Alt+Space", "global shortcut that starts and stops recording while other "
+                         "programs have the focus; empty for none", cli=False, dialog="set_hotkey")
+    hotkey_mode: str = option("toggle", "press once to start and again to stop, or record while held",
+                              choices=HOTKEY_MODES, choice_labels=("hotkey_toggle", "hotkey_hold"),
+                              cli=False, dialog="set_hotkey_mode")
+
+    def __post_init__(self) -> None:
+        validate(self)
+        if self.hotkey.strip():
+            try:
+                Hotkey.parse(self.hotkey)
+            except ValueError as e:
+                raise ValueError(Message("option.not_hotkey", name="hotkey", value=self.hotkey)) from e
+
+    def parsed_hotkey(self) -> Hotkey | None:
+        """The global shortcut; None when there is none."""
+        return Hotkey.parse(self.hotkey) if self.hotkey.strip() else None
+
+
+GROUPS = ("segmenter", "pipeline", "encoding", "decoder", "recognizer", "session", "window", "insert")
 """The option groups of ``AppSettings``, in dialog order; each is also its settings-key prefix."""
 
 
@@ -71,6 +114,7 @@ class AppSettings:
     recognizer: RecognizerOptions = field(default_factory=RecognizerOptions)
     session: SessionOptions = field(default_factory=SessionOptions)
     window: WindowOptions = field(default_factory=WindowOptions)
+    insert: InsertModeOptions = field(default_factory=InsertModeOptions)
 
     def with_options(self, group: str, **changes: Any) -> AppSettings:
         """A copy with fields of one group changed, e.g. ``with_options("window", font_pt=20)``."""
@@ -165,6 +209,8 @@ def _editor(opt: DeclaredOption, value: Any) -> QWidget:
         else:
             combo.setEditText(str(value))
         return combo
+    if opt.type is str:
+        return QLineEdit(str(value))
     low = spec.minimum if spec.minimum is not None else 0
     high = spec.maximum if spec.maximum is not None else SPIN_LIMIT
     spin: QSpinBox | QDoubleSpinBox
@@ -187,4 +233,6 @@ def _value(widget: QWidget) -> Any:
         return data
     if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
         return widget.value()
+    if isinstance(widget, QLineEdit):
+        return widget.text().strip()
     raise TypeError(f"no value for {type(widget).__name__}")
