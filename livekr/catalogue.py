@@ -571,6 +571,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{name}은(는) {allowed} 중 하나이거나 {pattern} 형식이어야 합니다(받은 값: {value!r})",
         "{name} must be one of {allowed} or {pattern}, got {value!r}",
     ),
+    "option.not_hotkey": (
+        "{name}은(는) Ctrl+Alt+Space처럼 수정 키와 키 하나여야 합니다(받은 값: {value!r})",
+        "{name} must be modifiers and one key, such as Ctrl+Alt+Space, got {value!r}",
+    ),
     "config.end_silence_short": (
         "말 끝 판단 침묵(end_silence_ms)은 한 프레임 이상이어야 합니다",
         "end_silence_ms must be at least one frame long",

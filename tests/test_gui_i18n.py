@@ -430,7 +430,7 @@ def test_every_dialog_speaks_korean_without_mnemonics_in_its_title(  # type: ign
         assert buttons and all(HANGUL.search(b) for b in buttons), (name, buttons)
     window.models.choose("/models/held")
     window.close()  # a load runs: the closing dialog waits for it
-    progress = window._close_progress
+    progress = window.closing.progress
     assert progress is not None and progress.windowTitle() == "livekr 닫는 중"
     assert [b.text() for b in progress.findChildren(QPushButton)] == ["지금 닫기"]
     with qtbot.waitSignal(window.dictation.idle, timeout=TIMEOUT_MS):

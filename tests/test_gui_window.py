@@ -162,6 +162,7 @@ def make_window(qtbot, isolated: Path) -> Iterator[WindowFactory]:  # type: igno
             save_settings(store, settings)
         queue = list(sources or [])
         kwargs.setdefault("make_source", lambda device: queue.pop(0))
+        kwargs.setdefault("tray_available", False)  # closing closes, whatever the desktop has
         window = build_window(
             store=store,
             prompter=prompter or ScriptedPrompter(),
@@ -460,7 +461,7 @@ def test_cancelling_the_save_at_close_keeps_the_window(qtbot, make_window, speec
     window.close()
     qtbot.waitUntil(lambda: "unsaved" in prompter.asked, timeout=SESSION_TIMEOUT_MS)
     assert window.isVisible() and window.view.committed_text() == "남아 있기"
-    assert window._close_progress is None and not window.dictation.running
+    assert window.closing.progress is None and not window.dictation.running
     assert window.dictation.session.journal is not None  # still autosaved
 
 
@@ -537,7 +538,7 @@ window.dictation.load_model("stuck/model")
 
 def close_now():
     window.close()  # waits for the load ...
-    window._close_progress.canceled.emit()  # ... until the user picks "Close now"
+    window.closing.progress.canceled.emit()  # ... until the user picks "Close now"
 
 QTimer.singleShot(0, close_now)
 sys.exit(leave(app.exec(), window))

@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QSettings, QTimer, QTranslator
 from PySide6.QtGui import QFontDatabase
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from livekr.audio import AudioSource, FileSource
 from livekr.config import RecognizerOptions
@@ -19,6 +19,7 @@ from livekr.gui.controller import Dictation, SourceFactory
 from livekr.gui.custom_words import load_custom_words
 from livekr.gui.dialogs import DialogPrompter, Prompter
 from livekr.gui.i18n import set_language
+from livekr.gui.insert_mode import InsertDevices
 from livekr.gui.main_window import MainWindow
 from livekr.gui.model_loader import LoadFunction
 from livekr.gui.settings import load_settings
@@ -94,8 +95,14 @@ def build_window(
     session_override: dict[str, Any] | None = None,
     demo_name: str = "",
     player: Player | None = None,
+    insert_devices: InsertDevices | None = None,
+    tray_available: bool | None = None,
 ) -> MainWindow:
-    """The window with its controller; every device and model is passed in (tests use fakes)."""
+    """The window with its controller; every device and model is passed in (tests use fakes).
+
+    ``insert_devices``: the desktop's inserter, global shortcut, text shaper and focus check
+    for dictation into other programs (default: this platform's, imported when insert mode
+    turns on); ``tray_available``: whether the desktop has a system tray (default: ask Qt)."""
     settings = load_settings(store)
     language = set_language(settings.window.language)
     app = QCoreApplication.instance()
@@ -109,7 +116,10 @@ def build_window(
         dictation.input_device = dictation.settings.session.input_device
     if recognizer_override is not None:
         dictation.recognizer_override = recognizer_override
-    return MainWindow(dictation, store, prompter or DialogPrompter(), list_devices, demo_name, player)
+    if tray_available is None:
+        tray_available = QSystemTrayIcon.isSystemTrayAvailable()
+    return MainWindow(dictation, store, prompter or DialogPrompter(), list_devices, demo_name, player,
+                      insert_devices or InsertDevices(), tray_available)
 
 
 def run_app(model: str | None, recognizer_override: RecognizerOptions, session_override: dict[str, Any],
@@ -134,6 +144,9 @@ def run_app(model: str | None, recognizer_override: RecognizerOptions, session_o
         session_override=session_override,
         demo_name=Path(demo).name if demo else "",
     )
+    # Hidden to the tray, the window is not "the last window closed": Quit ends the app.
+    app.setQuitOnLastWindowClosed(not window.tray.available)
+    window.closed.connect(app.quit)
     window.show()
     no_font = korean_font_warning(QFontDatabase.families(QFontDatabase.WritingSystem.Korean))
     if no_font is not None:

@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QColor, QKeyEvent, QTextCursor, QTextDocument
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QTextEdit, QToolButton, QWidget
 
 from livekr.gui.i18n import tr
+from livekr.gui.qtcompat import emit
 
 MATCH_COLOUR = "#fff3a3"
 """Background of every match but the current one (which is the selection)."""
+
+
+class SearchField(QLineEdit):
+    """Enter asks for the next match, Shift+Enter for the previous one, Esc to close."""
+
+    next_requested = Signal()
+    previous_requested = Signal()
+    close_requested = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            emit(self.previous_requested if shift else self.next_requested)
+        elif event.key() == Qt.Key.Key_Escape:
+            emit(self.close_requested)
+        else:
+            super().keyPressEvent(event)
 
 
 class FindBar(QWidget):
@@ -18,11 +36,13 @@ class FindBar(QWidget):
     def __init__(self, view: QTextEdit, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.view = view
-        self.field = QLineEdit()
+        self.field = SearchField()
         self.field.setPlaceholderText(tr("find_placeholder"))
         self.field.setClearButtonEnabled(True)
         self.field.textChanged.connect(self.on_field_text_changed)
-        self.field.installEventFilter(self)
+        self.field.next_requested.connect(self.find_next)
+        self.field.previous_requested.connect(self.find_previous)
+        self.field.close_requested.connect(self.close_bar)
         self.count = QLabel("")
         previous = QToolButton()
         previous.setText("▲")
@@ -122,20 +142,6 @@ class FindBar(QWidget):
         self.view.setTextCursor(cursor)
         self.view.ensureCursorVisible()
         return True
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """In the search field: Enter finds the next match, Shift+Enter the previous, Esc closes."""
-        if watched is self.field and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
-            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
-                    self.find_previous()
-                else:
-                    self.find_next()
-                return True
-            if event.key() == Qt.Key.Key_Escape:
-                self.close_bar()
-                return True
-        return super().eventFilter(watched, event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:

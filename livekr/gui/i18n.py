@@ -251,6 +251,47 @@ STRINGS: dict[str, tuple[str, str]] = {
     "status_dropped_tip": ("누락된 블록 {dropped} · 장치 상태 오류 {errors} · 건너뛴 임시 결과 {skipped}",
                            "dropped blocks {dropped} · device status errors {errors} · skipped partials "
                            "{skipped}"),
+    # dictation into other programs
+    "menu_dictation": ("받아쓰기(&D)", "&Dictation"),
+    "insert_mode": ("다른 프로그램에 입력", "&Type Into Other Programs"),
+    "undo_insertion": ("마지막 입력 되돌리기", "&Undo Last Insertion"),
+    "set_insert_method": ("다른 프로그램에 넣는 방법", "How text goes into other programs"),
+    "insert_method_type": ("키 입력으로 치기", "Type it as key presses"),
+    "insert_method_paste": ("클립보드로 붙여넣기", "Paste it through the clipboard"),
+    "set_full_stop": ("문장 끝에 마침표 붙이기", "End each sentence with a full stop"),
+    "set_spoken_punctuation": ("말한 문장 부호 넣기 (\"마침표\", \"쉼표\", \"물음표\", \"줄바꿈\")",
+                               "Spoken punctuation (\"마침표\", \"쉼표\", \"물음표\", \"줄바꿈\")"),
+    "set_hotkey": ("어디서나 녹음 단축키 (비우면 없음)", "Global dictation shortcut (empty: none)"),
+    "set_hotkey_mode": ("단축키 동작", "The shortcut"),
+    "hotkey_toggle": ("한 번 눌러 시작, 다시 눌러 중지", "starts, and stops when pressed again"),
+    "hotkey_hold": ("누르고 있는 동안 녹음", "records while held down"),
+    "set_keep_in_tray": ("창을 닫아도 시스템 트레이에서 계속 실행",
+                         "Keep running in the tray when the window is closed"),
+    "insert_unavailable": ("다른 프로그램에 입력할 수 없습니다: {reason}",
+                           "Cannot type into other programs: {reason}"),
+    "insert_failed": ("다른 프로그램에 입력하지 못해 입력을 껐습니다: {reason} — 받아쓴 글은 모두 이 창에 "
+                      "남아 있습니다.",
+                      "Typing into other programs failed and is now off: {reason} — the transcript here "
+                      "keeps everything."),
+    "insert_stays_here": ("livekr 창이 활성 상태라 글을 다른 프로그램에 넣지 않고 이 창에만 둡니다. "
+                          "입력할 프로그램을 클릭한 뒤 말하세요.",
+                          "livekr's own window is active, so the text stays here. Click into the program "
+                          "that should receive it, then speak."),
+    "insert_nothing_to_undo": ("되돌릴 입력이 없습니다.", "There is no insertion to undo."),
+    "insert_undone": ("마지막으로 넣은 {count}글자를 지웠습니다.",
+                      "Removed the last {count} characters typed."),
+    "hotkey_taken": ("단축키 {hotkey}을(를) 쓸 수 없습니다: {reason} — 보기 ▸ 설정의 '어디서나 녹음 "
+                     "단축키'에서 다른 단축키를 고르세요.",
+                     "The shortcut {hotkey} cannot be used: {reason} — choose another one under "
+                     "'Global dictation shortcut' in View ▸ Settings."),
+    "indicator_listening": ("● 듣는 중", "● Listening"),
+    "indicator_hearing": ("● 말소리", "● Hearing speech"),
+    "indicator_working": ("… 받아쓰는 중", "… Working"),
+    "tray_show_window": ("창 보이기", "Show &Window"),
+    "tray_still_running": ("livekr는 시스템 트레이에서 계속 실행 중입니다. 끝내려면 트레이 아이콘 메뉴에서 "
+                           "종료를 고르세요.",
+                           "livekr is still running in the system tray. To end it, choose Quit in the tray "
+                           "icon's menu."),
 }
 
 _language = "en"

@@ -15,26 +15,27 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
-    QProgressDialog,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from livekr.events import Failure, Final, Finished, LevelChanged, Partial, PipelineEvent, Stats
+from livekr.gui.closing import WindowClosing
 from livekr.gui.controller import Dictation
 from livekr.gui.custom_words import save_custom_words
 from livekr.gui.dialogs import Prompter
 from livekr.gui.file_actions import FileActions
 from livekr.gui.file_panel import FileIntake, FilePanel
 from livekr.gui.find_bar import FindBar
-from livekr.gui.i18n import title, tr
+from livekr.gui.i18n import tr
+from livekr.gui.insert_mode import InsertDevices, InsertMode
 from livekr.gui.keep_up import KeepUpBar
 from livekr.gui.level_meter import LevelMeter
 from livekr.gui.load_panel import LoadPanel
 from livekr.gui.menus import InputMenu, ModelMenu
 from livekr.gui.model_actions import ModelActions
-from livekr.gui.qtcompat import disconnect, emit
+from livekr.gui.qtcompat import emit
 from livekr.gui.settings import (
     CAPTION_FONT_PT,
     MAX_FONT_PT,
@@ -46,6 +47,7 @@ from livekr.gui.status import MessageBar, StatusPanel, failure_text, model_label
 from livekr.gui.transcript_actions import TranscriptActions
 from livekr.gui.transcript_edits import TranscriptCorrections
 from livekr.gui.transcript_view import TranscriptView, clock
+from livekr.gui.tray import Tray
 from livekr.microphone import InputDevice, refresh_input_devices
 from livekr.playback import Player
 
@@ -57,6 +59,8 @@ class MainWindow(QMainWindow):
 
     message_shown = Signal(str)
     """Every message the window shows (errors in the bar, notices in the status bar)."""
+    closed = Signal()
+    """The window has closed for good (not hidden to the tray): the application may end."""
 
     def __init__(
         self,
@@ -66,6 +70,8 @@ class MainWindow(QMainWindow):
         list_devices: Callable[[], list[InputDevice]] = refresh_input_devices,
         demo_name: str = "",
         player: Player | None = None,
+        insert_devices: InsertDevices | None = None,
+        tray_available: bool = False,
     ) -> None:
         super().__init__()
         self.dictation = dictation
@@ -75,9 +81,7 @@ class MainWindow(QMainWindow):
         self.demo_name = demo_name
         self.autostart = bool(demo_name)
         """Start a session as soon as a model is ready (the --demo file)."""
-        self._closing = False
-        self._force_close = False
-        self._close_progress: QProgressDialog | None = None
+        self.closing = WindowClosing(self)
         name = tr("app_title")
         self.setWindowTitle(tr("title_demo", title=name, name=demo_name) if demo_name else name)
         self._build_ui()
@@ -86,7 +90,9 @@ class MainWindow(QMainWindow):
         self.transcript = TranscriptActions(self, player or Player())
         self.intake = FileIntake(self, dictation.files, prompter, self.show_error)
         self._build_actions()
+        self.insert_mode = InsertMode(self, insert_devices or InsertDevices(), store)
         self._build_menus(list_devices)
+        self.tray = Tray(self, store, tray_available)
         self._connect_dictation()
         self.apply_settings(dictation.settings)
         self.status.show_model(dictation.model_ref,
@@ -97,6 +103,7 @@ class MainWindow(QMainWindow):
         geometry = store.value("window/geometry")
         if not isinstance(geometry, (QByteArray, bytes)) or not self.restoreGeometry(geometry):
             self.resize(960, 620)
+        self.insert_mode.restore()
 
     @property
     def settings(self) -> AppSettings:
@@ -153,7 +160,7 @@ class MainWindow(QMainWindow):
         self.save_action = self._action("save", files.save, (QKeySequence(Key.Save),))
         self.save_as_action = self._action("save_as", files.save_as, (QKeySequence(Key.SaveAs),))
         self.corrections_action = self._action("export_corrections", files.export_corrections)
-        self.quit_action = self._action("quit", self.close, ("Ctrl+Q",))
+        self.quit_action = self._action("quit", self.closing.quit, ("Ctrl+Q",))
         self.copy_all_action = self._action("copy_all", files.copy_all, ("Ctrl+Shift+C",))
         self.copy_action = self._action("copy_selection", self.view.copy,
                                         (QKeySequence(Key.Copy),))
@@ -187,6 +194,7 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.copy_action, self.copy_all_action, self.find_action])
         edit_menu.addSeparator()
         edit_menu.addAction(self.clear_action)
+        bar.addMenu(self.insert_mode.menu)
         self.model_menu = ModelMenu(self)
         self.models = ModelActions(self, self.dictation, self.prompter, self.status, self.model_menu,
                                    self.load_panel, self.show_notice, self.show_error)
@@ -228,6 +236,7 @@ class MainWindow(QMainWindow):
     def toggle_recording(self) -> None:
         d = self.dictation
         if d.running:
+            self.insert_mode.halt()
             d.stop()
         elif d.recognizer is None and d.loading:
             self.show_notice(tr("model_still_loading", name=model_label(d.loading)))
@@ -273,7 +282,7 @@ class MainWindow(QMainWindow):
             self.show_error(failure_text(event))
         elif isinstance(event, Finished):
             self.view.show_partial("")
-            if self.demo_name and not self._closing:
+            if self.demo_name and not self.closing.active:
                 self.show_notice(tr("demo_done"))
 
     @Slot(str)
@@ -286,9 +295,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def on_dictation_idle(self) -> None:
-        if self._closing:
-            self._end_close_progress()
-            self.close()
+        self.closing.on_idle()
 
     # -- input --------------------------------------------------------------------------
 
@@ -322,6 +329,7 @@ class MainWindow(QMainWindow):
         self.view.set_low_confidence(window.low_confidence)
         self.view.apply_style(font_pt, window.caption_mode)
         self.caption_action.setChecked(window.caption_mode)
+        self.insert_mode.apply(settings.insert)
         if window.caption_mode and not self.isFullScreen():
             self.showFullScreen()
         elif not window.caption_mode and self.isFullScreen():
@@ -374,51 +382,11 @@ class MainWindow(QMainWindow):
 
     # -- closing ------------------------------------------------------------------------
 
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.dictation.busy and not self._force_close:
-            event.ignore()
-            self._begin_closing()
-            return
-        if not self._force_close and not self.files.resolve_unsaved():
-            self._closing = False
-            event.ignore()
-            return
-        self._finish_closing()
-        event.accept()
-
-    def _begin_closing(self) -> None:
-        """Stop the session and wait (without blocking) for it and any model load to end."""
-        if self._closing:
-            return
-        self._closing = True
-        recording = self.dictation.running or self.dictation.files.busy
-        self.dictation.files.cancel_all()
-        self.dictation.stop()
-        self.dictation.cancel_load()
-        progress = QProgressDialog(tr("closing" if recording else "closing_load"), tr("close_now"),
-                                   0, 0, self)
-        progress.setWindowTitle(title("closing_title"))
-        progress.setWindowModality(Qt.WindowModality.WindowModal)
-        progress.setMinimumDuration(0)
-        progress.canceled.connect(self._on_close_progress_canceled)
-        progress.show()
-        self._close_progress = progress
-
     @Slot()
-    def _on_close_progress_canceled(self) -> None:
-        if self._closing and self.dictation.busy:
-            self._force_close = True
-            self.close()
+    def show_window(self) -> None:
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
 
-    def _end_close_progress(self) -> None:
-        if self._close_progress is not None:
-            disconnect(self._close_progress.canceled, self._on_close_progress_canceled)
-            self._close_progress.close()
-            self._close_progress = None
-
-    def _finish_closing(self) -> None:
-        self._end_close_progress()
-        self.store.setValue("window/geometry", self.saveGeometry())
-        self.store.sync()
-        # A forced close leaves the journal in place: the next start offers the text.
-        self.dictation.session.close(clean=not self._force_close)
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.closing.handle(event)

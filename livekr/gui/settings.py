@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFormLayout,
     QLabel,
+    QLineEdit,
     QSpinBox,
     QWidget,
 )
@@ -29,6 +30,8 @@ from livekr.config import (
     SessionOptions,
 )
 from livekr.gui.i18n import STRINGS, language, localize, title, tr
+from livekr.insert.base import METHODS, Hotkey
+from livekr.messages import Message
 from livekr.options import DeclaredOption, declared, from_store, option, to_store, validate
 
 MIN_FONT_PT, MAX_FONT_PT = 9, 48
@@ -54,12 +57,61 @@ class WindowOptions:
     language: str = option("", "interface language; empty follows the system", choices=("", "ko", "en"),
                            choice_labels=("lang_auto", "한국어", "English"), cli=False, dialog="set_language",
                            ko_help="화면 언어. 시스템 설정이면 운영 체제의 언어를 따릅니다")
+    keep_in_tray: bool = option(True, "closing the window leaves livekr running in the system tray "
+                                "(where the desktop has one)", cli=False, dialog="set_keep_in_tray",
+                                ko_help="창을 닫아도 livekr가 시스템 트레이에서 계속 실행됩니다"
+                                        "(트레이가 있는 데스크톱에서)")
 
     def __post_init__(self) -> None:
         validate(self)
 
 
-GROUPS = ("segmenter", "pipeline", "encoding", "decoder", "recognizer", "session", "window")
+HOTKEY_MODES = ("toggle", "hold")
+"""``toggle``: a press starts recording and the next stops it; ``hold``: push to talk."""
+
+
+@dataclass(frozen=True)
+class InsertModeOptions:
+    """Dictation into other programs: how each final reaches the focused program, and the
+    global shortcut that starts and stops recording from anywhere."""
+
+    enabled: bool = option(False, "type each final of a live run into the program that has the focus",
+                           cli=False)
+    method: str = option("type", "how text reaches the other program: typed as key events, or pasted "
+                         "through the clipboard (restored afterwards)", choices=METHODS,
+                         choice_labels=("insert_method_type", "insert_method_paste"), cli=False,
+                         dialog="set_insert_method",
+                         ko_help="다른 프로그램에 글을 넣는 방법: 키 입력으로 치거나, 클립보드로 "
+                                 "붙여 넣습니다(클립보드 내용은 나중에 되돌립니다)")
+    full_stop: bool = option(False, "end each inserted sentence with a full stop", cli=False,
+                             dialog="set_full_stop", ko_help="넣는 문장마다 끝에 마침표를 찍습니다")
+    spoken_punctuation: bool = option(False, "spoken punctuation (마침표, 쉼표, 물음표, 줄바꿈) is typed as "
+                                      "the mark", cli=False, dialog="set_spoken_punctuation",
+                                      ko_help="'마침표', '쉼표', '물음표', '느낌표', '줄바꿈', "
+                                              "'새 문단'이라고 말하면 그 부호나 줄바꿈을 넣습니다")
+    hotkey: str = option("Ctrl+Alt+Space", "global shortcut that starts and stops recording while other "
+                         "programs have the focus; empty for none", cli=False, dialog="set_hotkey",
+                         ko_help="다른 프로그램을 쓰는 중에도 녹음을 시작하고 멈추는 단축키. "
+                                 "비워 두면 쓰지 않습니다")
+    hotkey_mode: str = option("toggle", "press once to start and again to stop, or record while held",
+                              choices=HOTKEY_MODES, choice_labels=("hotkey_toggle", "hotkey_hold"),
+                              cli=False, dialog="set_hotkey_mode",
+                              ko_help="한 번 눌러 시작하고 다시 눌러 멈추거나, 누르고 있는 동안만 녹음합니다")
+
+    def __post_init__(self) -> None:
+        validate(self)
+        if self.hotkey.strip():
+            try:
+                Hotkey.parse(self.hotkey)
+            except ValueError as e:
+                raise ValueError(Message("option.not_hotkey", name="hotkey", value=self.hotkey)) from e
+
+    def parsed_hotkey(self) -> Hotkey | None:
+        """The global shortcut; None when there is none."""
+        return Hotkey.parse(self.hotkey) if self.hotkey.strip() else None
+
+
+GROUPS = ("segmenter", "pipeline", "encoding", "decoder", "recognizer", "session", "window", "insert")
 """The option groups of ``AppSettings``, in dialog order; each is also its settings-key prefix."""
 
 
@@ -74,6 +126,7 @@ class AppSettings:
     recognizer: RecognizerOptions = field(default_factory=RecognizerOptions)
     session: SessionOptions = field(default_factory=SessionOptions)
     window: WindowOptions = field(default_factory=WindowOptions)
+    insert: InsertModeOptions = field(default_factory=InsertModeOptions)
 
     def with_options(self, group: str, **changes: Any) -> AppSettings:
         """A copy with fields of one group changed, e.g. ``with_options("window", font_pt=20)``."""
@@ -168,6 +221,8 @@ def _editor(opt: DeclaredOption, value: Any) -> QWidget:
         else:
             combo.setEditText(str(value))
         return combo
+    if opt.type is str:
+        return QLineEdit(str(value))
     low = spec.minimum if spec.minimum is not None else 0
     high = spec.maximum if spec.maximum is not None else SPIN_LIMIT
     spin: QSpinBox | QDoubleSpinBox
@@ -190,4 +245,6 @@ def _value(widget: QWidget) -> Any:
         return data
     if isinstance(widget, (QSpinBox, QDoubleSpinBox)):
         return widget.value()
+    if isinstance(widget, QLineEdit):
+        return widget.text().strip()
     raise TypeError(f"no value for {type(widget).__name__}")

@@ -9,16 +9,39 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, Qt, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QLineEdit
 
 from livekr.gui.i18n import tr
+from livekr.gui.qtcompat import emit
 from livekr.gui.status import failure_text
 from livekr.gui.transcript_view import TranscriptView
 from livekr.session import TranscriptSession
 
 Notify = Callable[[str], None]
+
+
+class LineEditor(QLineEdit):
+    """The correction's line edit: Enter keeps it, Esc drops it, leaving the field keeps it
+    (but not for its own context menu)."""
+
+    accepted = Signal()
+    cancelled = Signal()
+    left = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            emit(self.accepted)
+        elif event.key() == Qt.Key.Key_Escape:
+            emit(self.cancelled)
+        else:
+            super().keyPressEvent(event)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:
+        super().focusOutEvent(event)
+        if event.reason() != Qt.FocusReason.PopupFocusReason:
+            emit(self.left)
 
 
 class EditCommand(QUndoCommand):
@@ -47,9 +70,11 @@ class TranscriptCorrections(QObject):
         self._session = session
         self._error = error
         self.stack = QUndoStack(self)
-        self.editor = QLineEdit(view.viewport())
+        self.editor = LineEditor(view.viewport())
         self.editor.hide()
-        self.editor.installEventFilter(self)
+        self.editor.accepted.connect(self.on_editor_accepted)
+        self.editor.cancelled.connect(self.cancel)
+        self.editor.left.connect(self.on_editor_left)
         self.editor.setStyleSheet("QLineEdit { border: 2px solid #2f6fb5; padding: 2px 4px; }")
         self._editing: int | None = None
         """The ``Utterance.index`` being edited."""
@@ -90,6 +115,17 @@ class TranscriptCorrections(QObject):
         self.cancel()
         self.stack.clear()
 
+    @Slot()
+    def on_editor_accepted(self) -> None:
+        self.commit()
+        self._view.setFocus()
+
+    @Slot()
+    def on_editor_left(self) -> None:
+        if self._editing is not None:
+            self.commit()
+
+    @Slot()
     def cancel(self) -> None:
         self._editing = None
         self.editor.hide()
@@ -106,17 +142,3 @@ class TranscriptCorrections(QObject):
         self._view.set_utterances(session.utterances)
         if result.failure is not None:
             self._error(failure_text(result.failure))
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if watched is self.editor and isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress:
-            if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-                self.commit()
-                self._view.setFocus()
-                return True
-            if event.key() == Qt.Key.Key_Escape:
-                self.cancel()
-                return True
-        if (watched is self.editor and isinstance(event, QFocusEvent) and event.type() == QEvent.Type.FocusOut
-                and event.reason() != Qt.FocusReason.PopupFocusReason and self._editing is not None):
-            self.commit()
-        return super().eventFilter(watched, event)
