@@ -9,7 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import transformers  # noqa: F401  (imported here, not for the first time in a load's thread while
 
+# the previous tests' windows are being deleted: that combination has crashed PySide)
 from livekr.gui.i18n import set_language, tr
 from livekr.hub_download import downloaded_folder
 from livekr.recognizer import load_recognizer

@@ -3,6 +3,7 @@ recognizer (and once with a tiny real checkpoint). Waits on signals; never sleep
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import threading
@@ -184,6 +185,11 @@ def make_window(qtbot, isolated: Path) -> Iterator[WindowFactory]:  # type: igno
             window.prompter.unsaved = "discard"
         window.close()
         window.deleteLater()
+    # Collect this test's garbage now, while none of its threads runs: left to a later
+    # collection, PySide wrappers of its widgets could be freed in the middle of another
+    # test's event processing, with that test's worker threads running.
+    windows.clear()
+    gc.collect()
 
 
 def app_settings(**changes: object) -> AppSettings:
