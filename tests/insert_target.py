@@ -1,4 +1,6 @@
-"""A program to type into, for the X11 insertion tests: a Tk text field in its own process.
+"""A program to type into, for the X11 insertion tests: a text field in its own process, Tk
+(``insert_target.py``, libX11 reading the keymap lazily) or Qt (``insert_target.py qt``,
+xcb and xkbcommon; ``QT_QPA_PLATFORM=xcb``).
 
 Prints ``ready <window id>`` (its top-level window) once it is mapped. Reads commands on
 stdin, one a line: ``dump`` prints the whole text as a JSON string; ``clear`` empties it and
@@ -9,13 +11,25 @@ from __future__ import annotations
 
 import json
 import sys
-import tkinter
+from collections.abc import Callable
 
-from Xlib import display as xdisplay
+TITLE = "livekr target"
+
+
+def answer(command: str, text: Callable[[], str], clear: Callable[[], None]) -> bool:
+    """Carry out one command; ``False`` for quit."""
+    if command == "dump":
+        print(json.dumps(text()), flush=True)
+    elif command == "clear":
+        clear()
+        print("ok", flush=True)
+    return command not in ("", "quit")
 
 
 def top_level(window_id: int) -> int:
     """The child of the root window that holds ``window_id`` (Tk's wrapper window)."""
+    from Xlib import display as xdisplay
+
     connection = xdisplay.Display()
     try:
         window = connection.create_resource_object("window", window_id)
@@ -29,23 +43,19 @@ def top_level(window_id: int) -> int:
         connection.close()
 
 
-def main() -> None:
+def run_tk() -> None:
+    import tkinter
+
     root = tkinter.Tk()
-    root.title(sys.argv[1] if len(sys.argv) > 1 else "livekr target")
-    text = tkinter.Text(root, width=60, height=12)
-    text.pack()
-    text.focus_set()
+    root.title(TITLE)
+    field = tkinter.Text(root, width=60, height=12)
+    field.pack()
+    field.focus_set()
 
     def on_command(*_: object) -> None:
-        line = sys.stdin.readline()
-        command = line.strip()
-        if not line or command == "quit":
+        command = sys.stdin.readline().strip()
+        if not answer(command, lambda: field.get("1.0", "end-1c"), lambda: field.delete("1.0", "end")):
             root.destroy()
-        elif command == "dump":
-            print(json.dumps(text.get("1.0", "end-1c")), flush=True)
-        elif command == "clear":
-            text.delete("1.0", "end")
-            print("ok", flush=True)
 
     root.tk.createfilehandler(sys.stdin, tkinter.READABLE, on_command)
     root.wait_visibility()
@@ -53,5 +63,33 @@ def main() -> None:
     root.mainloop()
 
 
+def run_qt() -> None:
+    from PySide6.QtCore import QEvent, QObject, QSocketNotifier
+    from PySide6.QtWidgets import QApplication, QTextEdit
+
+    app = QApplication([sys.argv[0]])
+    field = QTextEdit()
+    field.setWindowTitle(TITLE)
+
+    class Exposed(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Expose and field.windowHandle().isExposed():
+                field.windowHandle().removeEventFilter(self)
+                print("ready", int(field.winId()), flush=True)
+            return False
+
+    def on_command() -> None:
+        if not answer(sys.stdin.readline().strip(), field.toPlainText, field.clear):
+            app.quit()
+
+    notifier = QSocketNotifier(sys.stdin.fileno(), QSocketNotifier.Type.Read)
+    notifier.activated.connect(on_command)
+    field.winId()
+    exposed = Exposed()
+    field.windowHandle().installEventFilter(exposed)
+    field.show()
+    app.exec()
+
+
 if __name__ == "__main__":
-    main()
+    run_qt() if sys.argv[1:] == ["qt"] else run_tk()

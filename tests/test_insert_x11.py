@@ -83,14 +83,14 @@ def xdotool(display: str, *args: str) -> None:
     subprocess.run(["xdotool", *args], env=x_env(display), check=True)
 
 
-class TkTarget:
-    """The Tk text field of ``insert_target.py`` in its own process."""
+class TargetProgram:
+    """The text field of ``insert_target.py`` in its own process: Tk, or Qt (``toolkit="qt"``)."""
 
-    def __init__(self, display: str) -> None:
+    def __init__(self, display: str, toolkit: str = "tk") -> None:
         self.display = display
         self.process = subprocess.Popen(
-            [sys.executable, str(TARGET), "livekr target"],
-            env=x_env(display),
+            [sys.executable, str(TARGET), *(["qt"] if toolkit == "qt" else [])],
+            env={**x_env(display), "QT_QPA_PLATFORM": "xcb"},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -122,8 +122,20 @@ class TkTarget:
 
 
 @pytest.fixture
-def target(display: str) -> Iterator[TkTarget]:
-    program = TkTarget(display)
+def target(display: str) -> Iterator[TargetProgram]:
+    """A Tk field, focused."""
+    program = TargetProgram(display)
+    program.focus()
+    yield program
+    program.close()
+
+
+@pytest.fixture(params=["tk", "qt"])
+def any_target(request: pytest.FixtureRequest, display: str) -> Iterator[TargetProgram]:
+    """A Tk field (libX11 reads the keymap lazily) or a Qt one (xcb, xkbcommon), focused."""
+    if request.param == "qt":
+        pytest.importorskip("PySide6", reason="the Qt target needs PySide6")
+    program = TargetProgram(display, request.param)
     program.focus()
     yield program
     program.close()
@@ -176,17 +188,17 @@ def busy_cores(count: int) -> Iterator[None]:
 # -- typing ------------------------------------------------------------------------------------
 
 
-def test_typed_finals_arrive_exactly_in_order(target: TkTarget, inserter) -> None:
+def test_typed_finals_arrive_exactly_in_order(any_target: TargetProgram, inserter) -> None:
     for final in FINALS:
         insertion = inserter.insert(final)
         assert insertion.text == final and insertion.method == "type"
-    assert target.text() == "".join(FINALS)
-    assert insertion.target.window == target.window
+    assert any_target.text() == "".join(FINALS)
+    assert insertion.target.window == any_target.window and insertion.target.pid == any_target.process.pid
     assert insertion.target.title == "livekr target" and insertion.target.password is False
 
 
 def test_a_long_text_with_more_characters_than_spare_key_codes(
-    display: str, target: TkTarget, inserter
+    display: str, target: TargetProgram, inserter
 ) -> None:
     text = long_text()
     assert len(set(text)) > spare_count(display) > 0  # the key codes must be reused, in batches
@@ -194,18 +206,18 @@ def test_a_long_text_with_more_characters_than_spare_key_codes(
     assert target.text() == text
 
 
-def test_typing_stays_exact_while_both_cores_are_busy(display: str, target: TkTarget, inserter) -> None:
+def test_typing_stays_exact_while_both_cores_are_busy(any_target: TargetProgram, inserter) -> None:
     """The case ``xdotool type`` loses characters: the target lags behind the key events."""
     text = long_text()
     with busy_cores(os.cpu_count() or 2):
         for run in range(2):
-            target.command("clear")
+            any_target.command("clear")
             inserter.insert(text)
-            assert target.text() == text, f"run {run}"
+            assert any_target.text() == text, f"run {run}"
 
 
 def test_caps_lock_does_not_change_typed_letters_and_stays_on(
-    display: str, target: TkTarget, inserter
+    display: str, target: TargetProgram, inserter
 ) -> None:
     from Xlib import X
     from Xlib import display as xdisplay
@@ -221,7 +233,7 @@ def test_caps_lock_does_not_change_typed_letters_and_stays_on(
         xdotool(display, "key", "Caps_Lock")
 
 
-def test_held_modifier_keys_refuse_the_insertion(display: str, target: TkTarget, inserter) -> None:
+def test_held_modifier_keys_refuse_the_insertion(display: str, target: TargetProgram, inserter) -> None:
     xdotool(display, "keydown", "ctrl")
     try:
         with pytest.raises(InsertError) as refused:
@@ -256,7 +268,7 @@ def xclip_paste(display: str) -> str | None:
     return read.stdout.decode("utf-8") if read.returncode == 0 else None
 
 
-def test_paste_inserts_exactly_and_restores_the_clipboard(display: str, target: TkTarget) -> None:
+def test_paste_inserts_exactly_and_restores_the_clipboard(display: str, any_target: TargetProgram) -> None:
     from livekr.insert.x11 import X11Inserter
 
     if shutil.which("xclip") is None:
@@ -266,13 +278,13 @@ def test_paste_inserts_exactly_and_restores_the_clipboard(display: str, target: 
     try:
         for final in FINALS:
             assert pasting.insert(final).method == "paste"
-        assert target.text() == "".join(FINALS)
+        assert any_target.text() == "".join(FINALS)
         assert xclip_paste(display) == "이전 클립보드 previous"
     finally:
         pasting.close()
 
 
-def test_paste_leaves_an_empty_clipboard_empty(display: str, target: TkTarget) -> None:
+def test_paste_leaves_an_empty_clipboard_empty(display: str, target: TargetProgram) -> None:
     from livekr.insert.x11 import X11Inserter
 
     if shutil.which("xclip") is None:
@@ -290,7 +302,7 @@ def test_paste_leaves_an_empty_clipboard_empty(display: str, target: TkTarget) -
 
 
 @pytest.mark.parametrize("method", ["type", "paste"])
-def test_undo_removes_exactly_the_last_insertion(display: str, target: TkTarget, method: str) -> None:
+def test_undo_removes_exactly_the_last_insertion(display: str, target: TargetProgram, method: str) -> None:
     from livekr.insert.x11 import X11Inserter
 
     chosen = X11Inserter(method, display=display)  # type: ignore[arg-type]
@@ -305,7 +317,9 @@ def test_undo_removes_exactly_the_last_insertion(display: str, target: TkTarget,
 
 
 @pytest.mark.parametrize("user_input", [("key", "shift"), ("click", "1")])
-def test_undo_after_user_input_changes_nothing(display: str, target: TkTarget, inserter, user_input) -> None:
+def test_undo_after_user_input_changes_nothing(
+    display: str, target: TargetProgram, inserter, user_input
+) -> None:
     insertion = inserter.insert("지울 수 없는 글")
     xdotool(display, "sleep", "0.05", *user_input)  # a person acts a moment later, not within 2 ms
     with pytest.raises(InsertError) as refused:
@@ -314,9 +328,9 @@ def test_undo_after_user_input_changes_nothing(display: str, target: TkTarget, i
     assert target.text() == "지울 수 없는 글"
 
 
-def test_undo_elsewhere_changes_nothing(display: str, target: TkTarget, inserter) -> None:
+def test_undo_elsewhere_changes_nothing(display: str, target: TargetProgram, inserter) -> None:
     insertion = inserter.insert("여기")
-    other = TkTarget(display)
+    other = TargetProgram(display)
     try:
         other.focus()
         with pytest.raises(InsertError, match="nothing was changed"):
@@ -414,7 +428,7 @@ SHORTCUT = "Ctrl+Shift+F9"
 """Not Ctrl+Alt+F9: X keymaps bind Ctrl+Alt+F1..F12 to switching virtual terminals."""
 
 
-def test_the_shortcut_calls_press_and_release_once(display: str, target: TkTarget) -> None:
+def test_the_shortcut_calls_press_and_release_once(display: str, target: TargetProgram) -> None:
     from livekr.insert.x11_hotkey import X11HotkeyListener
 
     listener = X11HotkeyListener(Hotkey.parse(SHORTCUT), display=display)

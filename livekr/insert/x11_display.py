@@ -196,7 +196,8 @@ class Pinger:
 
         self._display = display
         self._root = display.screen().root
-        self._root.change_attributes(event_mask=X.SubstructureNotifyMask)
+        # answers come to the root with SubstructureNotify (GTK, Tk) or StructureNotify (Qt)
+        self._root.change_attributes(event_mask=X.SubstructureNotifyMask | X.StructureNotifyMask)
         self._protocols = display.intern_atom("WM_PROTOCOLS")
         self._ping = display.intern_atom("_NET_WM_PING")
         self._serial = int.from_bytes(os.urandom(3), "big")
