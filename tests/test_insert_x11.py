@@ -443,6 +443,25 @@ def test_the_shortcut_calls_press_and_release_once(display: str, target: TargetP
     assert presses.counts == {"press": 1, "release": 1}
 
 
+@pytest.mark.parametrize("ask_xkb", [True, False])
+def test_a_held_shortcut_repeats_but_presses_once(display: str, ask_xkb: bool) -> None:
+    """Held longer than the auto-repeat delay (660 ms): with XKB's detectable auto-repeat the
+    server sends presses only, without it release+press pairs with one time; one of each."""
+    from livekr.insert.x11_hotkey import X11HotkeyListener
+
+    listener = X11HotkeyListener(Hotkey.parse(SHORTCUT), display=display, ask_xkb=ask_xkb)
+    presses = Presses()
+    listener.start(presses.on_press, presses.on_release)
+    try:
+        xdotool(
+            display, "keydown", "ctrl+shift+F9", "sleep", "1", "keyup", "ctrl+shift+F9"
+        )  # a person holds it
+        assert presses.released.wait(10)
+    finally:
+        listener.stop()
+    assert presses.counts == {"press": 1, "release": 1}
+
+
 def test_a_taken_shortcut_is_refused_and_free_again_after_stop(display: str) -> None:
     from livekr.insert.x11_hotkey import X11HotkeyListener
 

@@ -53,10 +53,12 @@ XKB_DETECTABLE_AUTOREPEAT = 1
 
 class X11HotkeyListener:
     """``HotkeyListener`` for X11 (see the module). ``display``: a name such as ":0", default
-    ``$DISPLAY``. ``on_press`` / ``on_release`` are called from the listener's thread."""
+    ``$DISPLAY``. ``on_press`` / ``on_release`` are called from the listener's thread.
+    ``ask_xkb=False`` tells repeats by their times only, as where XKB refuses."""
 
-    def __init__(self, hotkey: Hotkey, display: str | None = None) -> None:
+    def __init__(self, hotkey: Hotkey, display: str | None = None, *, ask_xkb: bool = True) -> None:
         self.hotkey = hotkey
+        self._ask_xkb = ask_xkb
         self._display_name = display
         self._name = display or os.environ.get("DISPLAY", "")
         self._display: Any = None
@@ -77,7 +79,7 @@ class X11HotkeyListener:
                 self._keycode = _keycode(self._display, self.hotkey)
                 _check_not_vt_switch(self._display, self._keycode, self.hotkey)
                 self._grab(_modifier_mask(self._display, self.hotkey.modifiers))
-                self._detectable = _detectable_autorepeat(self._display)
+                self._detectable = self._ask_xkb and _detectable_autorepeat(self._display)
         except BaseException:
             self._display.close()
             raise
