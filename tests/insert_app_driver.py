@@ -4,7 +4,7 @@ real X11 inserter, the real global shortcut and the real indicator.
 
 Run with ``DISPLAY`` and ``QT_QPA_PLATFORM=xcb``; ``argv[1]`` is a private folder. It turns
 insert mode on, prints ``ready`` and waits: the test focuses its target program and presses
-the shortcut (Ctrl+Alt+F8) with xdotool. The recording that starts plays the speech; when its
+the shortcut (Ctrl+Shift+F9) with xdotool. The recording that starts plays the speech; when its
 last final has been inserted it prints one JSON line (``finals``, ``inserted``,
 ``indicator_shown``) and exits.
 """
@@ -27,7 +27,7 @@ from livekr.gui.settings import AppSettings, save_settings
 from tests.conftest import ScriptedRecognizer
 from tests.test_gui_window import ScriptedPrompter
 
-HOTKEY = "Ctrl+Alt+F8"
+HOTKEY = "Ctrl+Shift+F9"  # (X11 keeps Ctrl+Alt+F1..F12 for switching virtual terminals)
 FINALS = ("안녕하세요 반갑습니다", "오늘 날씨가 좋습니다")
 
 
@@ -64,8 +64,7 @@ def main() -> int:
         done.append(True)
         print(json.dumps({"finals": finals, "inserted": inserted, "indicator_shown": any(shown)},
                          ensure_ascii=False), flush=True)
-        window.dictation.session.close()
-        app.exit(0)
+        window.close()  # the normal closing path: the insertion thread ends, then Qt quits
 
     def on_event(event: object) -> None:
         if isinstance(event, Final):
@@ -84,15 +83,16 @@ def main() -> int:
         mode.toggle_action.setChecked(True)
         if not mode.enabled:
             print(json.dumps({"error": window.message_bar.text()}), flush=True)
-            app.exit(1)
+            window.close()
             return
         assert mode.insertions is not None
         mode.insertions.inserted.connect(on_inserted)
         print("ready", flush=True)
 
     QTimer.singleShot(0, start)
-    QTimer.singleShot(120_000, lambda: app.exit(2))
-    return int(app.exec())
+    QTimer.singleShot(120_000, window.close)
+    code = int(app.exec())
+    return code if done else 1
 
 
 if __name__ == "__main__":
