@@ -5,6 +5,9 @@
     xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python scripts/screenshot_scenes.py files \\
         --model DIR --out assets/files.png
 
+``indicator``: dictation into another program: ``tests/insert_target.py`` (a Tk text field in
+its own process) has the focus, livekr types ``assets/sample_ko.flac``'s finals into it with
+``--model``, and the shot of the whole X screen shows the indicator over it with a partial.
 ``download``: the first-start download of ``kresnik/wav2vec2-large-xlsr-korean`` from a
 stand-in hub on 127.0.0.1 (``tests/hub_server.py``) that serves the checkpoint folder
 ``--weights`` (a full-size model gives the real size) at ``--rate`` MB/s; the shot is taken a
@@ -29,7 +32,7 @@ HUB_ID = "kresnik/wav2vec2-large-xlsr-korean"
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("scene", choices=("download", "files"))
+    parser.add_argument("scene", choices=("download", "files", "indicator"))
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--weights", type=Path,
                         help="download: the checkpoint folder the stand-in hub serves")
@@ -50,6 +53,7 @@ def private_dirs() -> Path:
 
 
 def make_window(args: argparse.Namespace, work: Path, **kwargs: object):  # type: ignore[no-untyped-def]
+    kwargs.setdefault("tray_available", False)
     from PySide6.QtCore import QSettings
     from screenshot import QuietPrompter
 
@@ -58,7 +62,8 @@ def make_window(args: argparse.Namespace, work: Path, **kwargs: object):  # type
 
     store = QSettings(str(work / "settings.ini"), QSettings.Format.IniFormat)
     save_settings(store, AppSettings(window=WindowOptions(language=args.lang, font_pt=17)))
-    window = build_window(store=store, make_source=source_factory(None), prompter=QuietPrompter(),  # type: ignore[arg-type]
+    kwargs.setdefault("make_source", source_factory(None))
+    window = build_window(store=store, prompter=QuietPrompter(),  # type: ignore[arg-type]
                           list_devices=lambda: [], **kwargs)  # type: ignore[arg-type]
     width, height = (int(v) for v in args.size.split("x"))
     window.resize(width, height)
@@ -142,11 +147,72 @@ def files_scene(args: argparse.Namespace, work: Path) -> int:
     return app.exec()
 
 
+def indicator_scene(args: argparse.Namespace, work: Path) -> int:
+    import subprocess
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtWidgets import QApplication
+
+    from livekr.audio import FileSource
+    from livekr.events import Final, Partial
+    from livekr.recognizer import load_recognizer
+
+    if args.model is None:
+        raise SystemExit("indicator: give --model, a checkpoint folder")
+    app = QApplication([sys.argv[0]])
+    target = subprocess.Popen([sys.executable, str(REPO / "tests" / "insert_target.py")],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert target.stdout is not None and target.stdin is not None
+    window_id = target.stdout.readline().split()[1]
+    sample = REPO / "assets" / "sample_ko.flac"
+    window = make_window(args, work, load_model=load_recognizer,
+                         make_source=lambda device: FileSource(str(sample), realtime=True))
+    window.resize(520, 300)
+    window.move(480, 430)
+    finals: list[str] = []
+
+    def take() -> None:
+        shoot_screen(QGuiApplication.primaryScreen().grabWindow(0), args.out)
+        window.dictation.stop()
+        target.stdin.close()  # type: ignore[union-attr]
+        QTimer.singleShot(0, window.close)
+
+    def on_event(event: object) -> None:
+        if isinstance(event, Final):
+            finals.append(event.utterance.text)
+        elif isinstance(event, Partial) and event.text and len(finals) >= 2 and not hasattr(take, "armed"):
+            take.armed = True
+            QTimer.singleShot(300, take)
+
+    def start(ref: str, device: str) -> None:
+        window.insert_mode.toggle_action.setChecked(True)
+        subprocess.run(["xdotool", "windowfocus", "--sync", window_id], check=True)
+        window.dictation.start()
+
+    window.dictation.pipeline_event.connect(on_event)
+    window.dictation.model_ready.connect(start)
+    window.dictation.idle.connect(lambda: app.quit() if hasattr(take, "armed") else None)
+    QTimer.singleShot(0, lambda: window.models.choose(str(args.model)))
+    QTimer.singleShot(300_000, lambda: app.exit(2))
+    code = app.exec()
+    target.wait()
+    return code
+
+
+def shoot_screen(pixmap, out: Path) -> None:  # type: ignore[no-untyped-def]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not pixmap.save(str(out)):
+        raise SystemExit(f"could not write {out}")
+    print(f"saved {out}", flush=True)
+
+
 def main() -> int:
     args = parse_args()
     work = private_dirs()
+    scenes = {"download": download_scene, "files": files_scene, "indicator": indicator_scene}
     try:
-        return download_scene(args, work) if args.scene == "download" else files_scene(args, work)
+        return scenes[args.scene](args, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
