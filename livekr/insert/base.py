@@ -63,10 +63,11 @@ class Inserter(Protocol):
         returns when every character was delivered. Raises ``InsertError``."""
         ...
 
-    def undo(self, insertion: Insertion) -> None:
+    def undo(self, insertion: Insertion, chord: Hotkey | None = None) -> None:
         """Remove exactly ``insertion`` if the focus and the cursor have not moved since (no
-        key or pointer input reached the system); else raise ``InsertError`` and change
-        nothing."""
+        key or pointer input reached the system, but the keys of ``chord``, the global
+        shortcut that asked for this undo, where the platform can tell them apart); else raise
+        ``InsertError`` and change nothing."""
         ...
 
     def close(self) -> None:

@@ -109,7 +109,8 @@ class KeyboardInserter:
         self._last = Insertion(text, self.method, target, self._clock())
         return self._last
 
-    def undo(self, insertion: Insertion) -> None:
+    def undo(self, insertion: Insertion, chord: Hotkey | None = None) -> None:
+        """See ``Inserter.undo``; ``chord`` cannot be told apart here: its keys count as input."""
         if insertion != self._last:
             raise InsertError("insert.undo_not_last")
         now = self.focused()

@@ -28,7 +28,7 @@ import os
 import time
 from collections.abc import Iterator
 
-from livekr.insert.base import InsertError, Insertion, Method, Target
+from livekr.insert.base import Hotkey, InsertError, Insertion, Method, Target
 from livekr.insert.x11_clipboard import ClipboardOwner, read_clipboard
 from livekr.insert.x11_display import (
     Pinger,
@@ -39,6 +39,7 @@ from livekr.insert.x11_display import (
     wayland_problem,
     x_errors,
 )
+from livekr.insert.x11_hotkey import chord_keycodes
 from livekr.insert.x11_keys import (
     BACKSPACE_KEYSYM,
     CAPS_LOCK_KEYSYM,
@@ -52,6 +53,7 @@ from livekr.insert.x11_keys import (
     runs,
     spare_keycodes,
 )
+from livekr.insert.x11_watch import InputWatch
 
 __all__ = ["X11Inserter", "wayland_problem"]
 
@@ -67,6 +69,8 @@ CLIPBOARD_READ_TIMEOUT_S = 1.0
 PASTE_TIMEOUT_S = 5.0
 """How long after Ctrl+V the target may take to ask for the clipboard."""
 IDLE_SLACK_MS = 2
+CHORD_RELEASE_TIMEOUT_S = 2.0
+"""How long undo waits for the keys of the shortcut that asked for it to go up."""
 """The X server counts idle time in whole milliseconds."""
 MODIFIER_NAMES = ("Shift", "Lock", "Ctrl", "Alt", "Mod2", "Mod3", "Super", "AltGr")
 """The eight core modifiers, by bit, as people usually know them."""
@@ -77,10 +81,12 @@ LOCK_KEYSYMS = (0xFF7F, 0xFF14)
 class X11Inserter:
     """``Inserter`` for X11; see the module. Opens its own display connection (``display``:
     a name such as ":0", default ``$DISPLAY``; ``InsertError`` when there is none, with the
-    reason on Wayland). Used from one thread at a time; ``close`` restores the spare key codes
-    and gives the clipboard up."""
+    reason on Wayland). Used from one thread at a time; ``close`` restores the spare key codes,
+    gives the clipboard up and stops the input watch (``watch_input``: RECORD, for ``undo``)."""
 
-    def __init__(self, method: Method = "type", display: str | None = None) -> None:
+    def __init__(
+        self, method: Method = "type", display: str | None = None, *, watch_input: bool = True
+    ) -> None:
         from Xlib import X
 
         self.method: Method = method
@@ -98,6 +104,15 @@ class X11Inserter:
         """Spare key codes livekr has mapped now: keycode → keysym."""
         self._owner: ClipboardOwner | None = None
         self._closed = False
+        self._ends: dict[Insertion, int] = {}
+        """The last insertion → the input watch's mark taken when it ended."""
+        self._watch: InputWatch | None = None
+        if watch_input:
+            try:
+                self._watch = InputWatch.start(display)
+            except BaseException:
+                self._display.close()
+                raise
 
     def focused(self) -> Target:
         """The focused top-level window (``Target(0, 0)`` when none). X11 cannot tell a
@@ -121,22 +136,31 @@ class X11Inserter:
                 self._type(text, target)
             elif text:
                 self._paste(text, target)
-        return Insertion(text, self.method, target, time.monotonic())
+        insertion = Insertion(text, self.method, target, time.monotonic())
+        if self._watch is not None:
+            self._ends = {insertion: self._watch.mark()}  # only the last one can be undone
+        return insertion
 
-    def undo(self, insertion: Insertion) -> None:
+    def undo(self, insertion: Insertion, chord: Hotkey | None = None) -> None:
         """BackSpace once per character of ``insertion`` (a newline is one), only while its
-        window has the focus and no key or pointer input reached the X server since it ended
-        (MIT-SCREEN-SAVER's idle time: longer than the time since ``insertion.at_s``, which
-        came after livekr's own last key). Else ``InsertError("insert.moved")``, nothing
-        changed."""
+        window has the focus and, since it ended, no key or pointer button was pressed but the
+        keys of ``chord`` (the global shortcut that asked for this undo: its key and its
+        modifiers). Else ``InsertError("insert.moved")``, nothing changed.
+
+        The presses come from the input watch (``x11_watch``, RECORD): livekr's own keys fall
+        before the mark taken when the insertion ended. The chord's modifiers are still down
+        when its press is reported: undo waits up to ``CHORD_RELEASE_TIMEOUT_S`` for them to
+        go up. Without RECORD (or with ``watch_input=False``) the rule is MIT-SCREEN-SAVER's
+        idle time, which counts every key, the chord's own included: there only an undo that
+        no key asked for (a menu of another device, a script) gets through."""
         with self._x():
             if not insertion.text:
                 return
-            since_ms = (time.monotonic() - insertion.at_s) * 1000
-            idle = idle_ms(self._display)
-            if idle is None:
-                raise InsertError("insert.no_idle")
-            if idle + IDLE_SLACK_MS < since_ms or self.focused().window != insertion.target.window:
+            if self._watch is None:
+                self._check_idle(insertion)
+            else:
+                self._check_presses(insertion, chord)
+            if self.focused().window != insertion.target.window:
                 raise InsertError("insert.moved")
             self._check_modifiers()
             backspace = self._layout().get(BACKSPACE_KEYSYM)
@@ -146,12 +170,47 @@ class X11Inserter:
             if self._answers_ping.get(insertion.target.window):
                 self._pinger.ping(insertion.target.window, CONFIRM_TIMEOUT_S)
 
+    def _check_idle(self, insertion: Insertion) -> None:
+        """``insert.moved`` when the server's idle time is shorter than the time since
+        ``insertion.at_s`` (which came after livekr's own last key)."""
+        since_ms = (time.monotonic() - insertion.at_s) * 1000
+        idle = idle_ms(self._display)
+        if idle is None:
+            raise InsertError("insert.no_idle")
+        if idle + IDLE_SLACK_MS < since_ms:
+            raise InsertError("insert.moved")
+
+    def _check_presses(self, insertion: Insertion, chord: Hotkey | None) -> None:
+        """``insert.moved`` when anything but ``chord``'s keys was pressed since ``insertion``
+        ended (or that cannot be told: its mark is unknown or forgotten)."""
+        assert self._watch is not None
+        allowed = chord_keycodes(self._display, chord) if chord is not None else frozenset()
+        self._wait_released(allowed)
+        start = self._ends.get(insertion)
+        span = self._watch.between(start, self._watch.mark()) if start is not None else None
+        if span is None or not span.only(allowed):
+            raise InsertError("insert.moved")
+
+    def _wait_released(self, keycodes: frozenset[int]) -> None:
+        """Wait (at most ``CHORD_RELEASE_TIMEOUT_S``) until none of ``keycodes`` is down."""
+        assert self._watch is not None
+        if not keycodes:
+            return
+        deadline = time.monotonic() + CHORD_RELEASE_TIMEOUT_S
+        while (left := deadline - time.monotonic()) > 0:
+            down = self._display.query_keymap()
+            if not any(down[code // 8] & (1 << (code % 8)) for code in keycodes):
+                return
+            self._watch.wait_input(left)
+
     def close(self) -> None:
         """Restore the spare key codes, give the clipboard up, close the connection. Idempotent."""
         if self._closed:
             return
         self._closed = True
         try:
+            if self._watch is not None:
+                self._watch.stop()
             if self._owner is not None:
                 self._owner.close()
             with x_errors(self._name):

@@ -199,6 +199,17 @@ def _keycode(display: Any, hotkey: Hotkey) -> int:
     raise InsertError("insert.hotkey_unknown_key", hotkey=str(hotkey), key=hotkey.key)
 
 
+def chord_keycodes(display: Any, hotkey: Hotkey) -> frozenset[int]:
+    """Every key code that pressing ``hotkey`` presses: its key's, and each key code bound to
+    one of its modifiers (left and right Ctrl, …). ``InsertError`` when the key is unknown."""
+    mask = _modifier_mask(display, hotkey.modifiers)
+    codes = {_keycode(display, hotkey)}
+    for index, keycodes in enumerate(display.get_modifier_mapping()):
+        if mask & (1 << index):
+            codes.update(code for code in keycodes if code)
+    return frozenset(codes)
+
+
 def _check_not_vt_switch(display: Any, keycode: int, hotkey: Hotkey) -> None:
     """``InsertError`` for Ctrl+Alt with a key that switches virtual terminals here: the grab
     would succeed and never fire."""
