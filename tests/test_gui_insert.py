@@ -49,6 +49,8 @@ class RecordingInserter:
         self.undo_error: InsertError | None = None
         self.texts: list[str] = []
         self.undone: list[Insertion] = []
+        self.chords: list[Hotkey | None] = []
+        """The shortcut that asked for each undo (None: the window's or the tray's action)."""
         self.inserted: list[Insertion] = []
         self.entered = threading.Event()
         self.closed = False
@@ -69,7 +71,8 @@ class RecordingInserter:
         self.inserted.append(insertion)
         return insertion
 
-    def undo(self, insertion: Insertion) -> None:
+    def undo(self, insertion: Insertion, chord: Hotkey | None = None) -> None:
+        self.chords.append(chord)
         if self.undo_error is not None:
             raise self.undo_error
         self.undone.append(insertion)
@@ -132,6 +135,10 @@ class Desktop:
     def listener(self, hotkey: Hotkey) -> PressableListener:
         self.listeners.append(PressableListener(hotkey, self.taken))
         return self.listeners[-1]
+
+    def grabbed(self, hotkey: str) -> PressableListener:
+        """The newest listener of ``hotkey``."""
+        return [listener for listener in self.listeners if str(listener.hotkey) == hotkey][-1]
 
     def devices(self) -> InsertDevices:
         return InsertDevices(make_inserter=lambda method: self.inserter,  # type: ignore[arg-type,return-value]
@@ -283,9 +290,35 @@ def test_undo_removes_the_last_insertion_and_a_moved_cursor_changes_nothing(
     desktop.inserter.undo_error = None
     with qtbot.waitSignal(window.message_shown, timeout=SESSION_TIMEOUT_MS) as shown:
         undo.trigger()
-    assert desktop.inserter.undone == [last]
+    assert desktop.inserter.undone == [last] and desktop.inserter.chords == [None, None]
     assert shown.args[0] == tr("insert_undone", count=len(last.text))
     assert not undo.isEnabled()
+
+
+def test_the_undo_shortcut_undoes_with_its_chord_allowed_and_is_grabbed_anew(
+        qtbot, make_window, speech) -> None:  # type: ignore[no-untyped-def]
+    desktop = Desktop()
+    window = make_window([ArraySource(speech(2))], ScriptedRecognizer(WORDS),
+                         insert_devices=desktop.devices(), settings=app_settings(partials=False))
+    insert_on(window)
+    run_session(qtbot, window)
+    insertions_done(qtbot, window)
+    last = desktop.inserter.inserted[-1]
+    chord = Hotkey.parse("Ctrl+Shift+Backspace")
+    with qtbot.waitSignal(window.message_shown, timeout=SESSION_TIMEOUT_MS) as shown:
+        desktop.grabbed(str(chord)).press()  # in the target, which keeps the focus
+    assert desktop.inserter.undone == [last] and desktop.inserter.chords == [chord]
+    assert shown.args[0] == tr("insert_undone", count=len(last.text))
+    with qtbot.waitSignal(window.message_shown) as shown:
+        desktop.grabbed(str(chord)).press()
+    assert shown.args[0] == tr("insert_nothing_to_undo") and desktop.inserter.chords == [chord]
+    window.update_settings(window.settings.with_options("insert", undo_hotkey="Ctrl+Shift+U"))
+    assert desktop.grabbed(str(chord)).stopped and str(desktop.listeners[-1].hotkey) == "Ctrl+Shift+U"
+    window.update_settings(window.settings.with_options("insert", undo_hotkey=""))
+    held = [str(listener.hotkey) for listener in desktop.listeners if not listener.stopped]
+    assert held == ["Ctrl+Alt+Space"]
+    with pytest.raises(ValueError, match="undo_hotkey"):
+        InsertModeOptions(undo_hotkey="Ctrl+Hyper+Z")
 
 
 # -- the global shortcut ------------------------------------------------------------------------
@@ -298,8 +331,9 @@ def test_the_shortcut_toggles_recording_and_its_stop_lets_the_last_final_through
     window = make_window([source], ScriptedRecognizer(["말한 것"]), insert_devices=desktop.devices(),
                          settings=app_settings(partials=False))
     insert_on(window)
-    assert [str(listener.hotkey) for listener in desktop.listeners] == ["Ctrl+Alt+Space"]
-    listener = desktop.listeners[-1]
+    grabbed = [str(listener.hotkey) for listener in desktop.listeners]
+    assert grabbed == ["Ctrl+Alt+Space", "Ctrl+Shift+Backspace"]
+    listener = desktop.grabbed("Ctrl+Alt+Space")
     with qtbot.waitSignal(window.dictation.running_changed, timeout=SESSION_TIMEOUT_MS):
         listener.press()
     assert window.dictation.running
@@ -315,7 +349,7 @@ def test_push_to_talk_records_while_the_shortcut_is_held(qtbot, make_window, spe
     window = make_window([source], ScriptedRecognizer(["눌렀다"]), insert_devices=desktop.devices(),
                          settings=app_settings(partials=False, hotkey_mode="hold", hotkey="F9"))
     insert_on(window)
-    listener = desktop.listeners[-1]
+    listener = desktop.grabbed("F9")
     assert listener.hotkey == Hotkey("f9")
     with qtbot.waitSignal(window.dictation.running_changed, timeout=SESSION_TIMEOUT_MS):
         listener.press()
@@ -361,12 +395,12 @@ def test_insert_mode_is_remembered_and_turned_off_releases_everything(
                         store_file=store_file)
     insert_on(first)
     first.close()
-    assert desktop.inserter.closed and desktop.listeners[-1].stopped
+    assert desktop.inserter.closed and all(listener.stopped for listener in desktop.listeners)
     again = Desktop()
     second = make_window([], ScriptedRecognizer(WORDS), insert_devices=again.devices(), store_file=store_file)
     assert second.insert_mode.enabled and second.insert_mode.toggle_action.isChecked()
     second.insert_mode.toggle_action.trigger()
-    assert not second.insert_mode.enabled and again.listeners[-1].stopped
+    assert not second.insert_mode.enabled and all(listener.stopped for listener in again.listeners)
     qtbot.waitUntil(lambda: again.inserter.closed, timeout=SESSION_TIMEOUT_MS)
 
 
@@ -457,6 +491,6 @@ def test_without_a_tray_or_with_the_setting_off_closing_closes(qtbot, make_windo
 def test_settings_show_the_insert_options(qtbot) -> None:  # type: ignore[no-untyped-def]
     dialog = SettingsDialog(AppSettings())
     qtbot.addWidget(dialog)
-    for name in ("method", "full_stop", "spoken_punctuation", "hotkey", "hotkey_mode"):
+    for name in ("method", "full_stop", "spoken_punctuation", "hotkey", "hotkey_mode", "undo_hotkey"):
         assert ("insert", name) in dialog.fields
     assert ("window", "keep_in_tray") in dialog.fields

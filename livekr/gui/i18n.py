@@ -265,6 +265,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "set_hotkey_mode": ("단축키 동작", "The shortcut"),
     "hotkey_toggle": ("한 번 눌러 시작, 다시 눌러 중지", "starts, and stops when pressed again"),
     "hotkey_hold": ("누르고 있는 동안 녹음", "records while held down"),
+    "set_undo_hotkey": ("어디서나 마지막 입력 되돌리기 단축키 (비우면 없음)",
+                        "Global shortcut to undo the last insertion (empty: none)"),
     "set_keep_in_tray": ("창을 닫아도 시스템 트레이에서 계속 실행",
                          "Keep running in the tray when the window is closed"),
     "insert_unavailable": ("다른 프로그램에 입력할 수 없습니다: {reason}",
@@ -284,6 +286,10 @@ STRINGS: dict[str, tuple[str, str]] = {
                      "단축키'에서 다른 단축키를 고르세요.",
                      "The shortcut {hotkey} cannot be used: {reason} — choose another one under "
                      "'Global dictation shortcut' in View ▸ Settings."),
+    "undo_hotkey_taken": ("되돌리기 단축키 {hotkey}을(를) 쓸 수 없습니다: {reason} — 보기 ▸ 설정의 "
+                          "'어디서나 마지막 입력 되돌리기 단축키'에서 다른 단축키를 고르세요.",
+                          "The undo shortcut {hotkey} cannot be used: {reason} — choose another one under "
+                          "'Global shortcut to undo the last insertion' in View ▸ Settings."),
     "indicator_listening": ("● 듣는 중", "● Listening"),
     "indicator_hearing": ("● 말소리", "● Hearing speech"),
     "indicator_working": ("… 받아쓰는 중", "… Working"),

@@ -119,12 +119,15 @@ class InsertMode(QObject):
         self.hotkey = GlobalHotkey(devices.make_hotkey_listener, self)
         self.hotkey.pressed.connect(self.on_hotkey_pressed)
         self.hotkey.released.connect(self.on_hotkey_released)
+        self.undo_hotkey = GlobalHotkey(devices.make_hotkey_listener, self)
+        """The global undo shortcut: pressed in the target, which keeps the focus."""
+        self.undo_hotkey.pressed.connect(self.on_undo_hotkey_pressed)
         self.toggle_action = QAction(tr("insert_mode"), window)
         self.toggle_action.setCheckable(True)
         self.toggle_action.toggled.connect(self.on_toggle_action_toggled)
         self.undo_action = QAction(tr("undo_insertion"), window)
         self.undo_action.setShortcut(QKeySequence(UNDO_SHORTCUT))
-        self.undo_action.triggered.connect(self.undo_last)
+        self.undo_action.triggered.connect(self.on_undo_action_triggered)
         self.undo_action.setEnabled(False)
         window.addActions([self.toggle_action, self.undo_action])
         self.menu = QMenu(tr("menu_dictation"), window)
@@ -164,12 +167,14 @@ class InsertMode(QObject):
             return
         self._start_insertions(inserter)
         self._grab_hotkey()
+        self._grab_undo_hotkey()
         self._update_indicator()
 
     def turn_off(self) -> None:
         """Insert nothing more; what waits is dropped; the shortcut is let go."""
         self._retire_insertions()
         self.hotkey.release()
+        self.undo_hotkey.release()
         self.shaper = None
         self._set_checked(False)
         self._update_indicator()
@@ -232,12 +237,15 @@ class InsertMode(QObject):
             self.shaper = self.devices.make_shaper(options)
         if (options.hotkey, options.hotkey_mode) != (old.hotkey, old.hotkey_mode):
             self._grab_hotkey()
+        if options.undo_hotkey != old.undo_hotkey:
+            self._grab_undo_hotkey()
 
     def close(self) -> None:
         """The window closes: let the shortcut go and wait for the insertion threads to end
         (insert mode stays remembered as it was)."""
         self._retire_insertions()
         self.hotkey.release()
+        self.undo_hotkey.release()
         self.indicator.close()
         for retired in self._retired:
             retired.close(wait=True)
@@ -307,12 +315,23 @@ class InsertMode(QObject):
     # -- undo ---------------------------------------------------------------------------------
 
     @Slot()
-    def undo_last(self) -> None:
-        """Remove the last insertion from the other program, if nothing moved since."""
+    def on_undo_action_triggered(self) -> None:
+        """The window's or the tray's action: livekr has the focus or a menu was used, so on
+        X11 this is refused unless nothing reached the server since (see ``Inserter.undo``)."""
+        self.undo_last()
+
+    def undo_last(self, chord: Hotkey | None = None) -> None:
+        """Remove the last insertion from the other program, if nothing moved since
+        (``chord``: the global shortcut that asked for it; its own keys are no move)."""
         if self.insertions is None or self.last is None:
             self._window.show_notice(tr("insert_nothing_to_undo"))
             return
-        self.insertions.undo_last()
+        self.insertions.undo_last(chord)
+
+    @Slot()
+    def on_undo_hotkey_pressed(self) -> None:
+        """The global undo shortcut, pressed while the target has the focus."""
+        self.undo_last(self.undo_hotkey.hotkey)
 
     @Slot(object)
     def on_insertions_undone(self, insertion: Insertion) -> None:
@@ -335,6 +354,16 @@ class InsertMode(QObject):
             self.hotkey.grab(hotkey)
         except (InsertError, ImportError) as e:
             self._window.show_error(tr("hotkey_taken", hotkey=str(hotkey), reason=localize(e)))
+
+    def _grab_undo_hotkey(self) -> None:
+        hotkey = self.options.parsed_undo_hotkey()
+        self.undo_hotkey.release()
+        if hotkey is None:
+            return
+        try:
+            self.undo_hotkey.grab(hotkey)
+        except (InsertError, ImportError) as e:
+            self._window.show_error(tr("undo_hotkey_taken", hotkey=str(hotkey), reason=localize(e)))
 
     @Slot()
     def on_hotkey_pressed(self) -> None:

@@ -17,7 +17,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from livekr.gui.i18n import localize
 from livekr.gui.qtcompat import emit
-from livekr.insert.base import Inserter, InsertError, Insertion
+from livekr.insert.base import Hotkey, Inserter, InsertError, Insertion
 
 log = logging.getLogger(__name__)
 
@@ -75,14 +75,15 @@ class InsertionWorker(QObject):
         self._last = insertion
         emit(self.inserted, insertion)
 
-    @Slot()
-    def undo_last(self) -> None:
-        """Remove the newest insertion (the one made last, whatever was queued before this)."""
+    @Slot(object)
+    def undo_last(self, chord: Hotkey | None) -> None:
+        """Remove the newest insertion (the one made last, whatever was queued before this);
+        ``chord``: the global shortcut that asked for it, whose keys do not count as input."""
         last = self._last
         if last is None:
             return
         try:
-            self.inserter.undo(last)
+            self.inserter.undo(last, chord=chord)
         except Exception as e:
             if not isinstance(e, InsertError):
                 log.exception("undoing an insertion failed")
@@ -116,7 +117,7 @@ class Insertions(QObject):
     """The thread has ended after ``close()``; this object may go now."""
 
     _requested = Signal(int, str)
-    _undo_requested = Signal()
+    _undo_requested = Signal(object)
     _close_requested = Signal()
 
     def __init__(self, inserter: Inserter, parent: QObject | None = None) -> None:
@@ -151,9 +152,10 @@ class Insertions(QObject):
         """Drop every text not inserted yet (the one being typed now still ends)."""
         self._generation.advance()
 
-    def undo_last(self) -> None:
+    def undo_last(self, chord: Hotkey | None = None) -> None:
+        """Undo the newest insertion; ``chord``: the global shortcut that asked for it."""
         if not self._closed:
-            emit(self._undo_requested)
+            emit(self._undo_requested, chord)
 
     @property
     def running(self) -> bool:

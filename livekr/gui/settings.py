@@ -97,18 +97,30 @@ class InsertModeOptions:
                               choices=HOTKEY_MODES, choice_labels=("hotkey_toggle", "hotkey_hold"),
                               cli=False, dialog="set_hotkey_mode",
                               ko_help="한 번 눌러 시작하고 다시 눌러 멈추거나, 누르고 있는 동안만 녹음합니다")
+    undo_hotkey: str = option("Ctrl+Shift+Backspace", "global shortcut that removes the last insertion "
+                              "from the focused program, if nothing but this shortcut was pressed since; "
+                              "empty for none", cli=False, dialog="set_undo_hotkey",
+                              ko_help="다른 프로그램에 마지막으로 넣은 글을 지우는 단축키. 그 뒤에 이 단축키 "
+                                      "말고 다른 키나 마우스를 쓰지 않았을 때만 지웁니다. 비워 두면 쓰지 "
+                                      "않습니다")
 
     def __post_init__(self) -> None:
         validate(self)
-        if self.hotkey.strip():
-            try:
-                Hotkey.parse(self.hotkey)
-            except ValueError as e:
-                raise ValueError(Message("option.not_hotkey", name="hotkey", value=self.hotkey)) from e
+        for name in ("hotkey", "undo_hotkey"):
+            value = getattr(self, name)
+            if value.strip():
+                try:
+                    Hotkey.parse(value)
+                except ValueError as e:
+                    raise ValueError(Message("option.not_hotkey", name=name, value=value)) from e
 
     def parsed_hotkey(self) -> Hotkey | None:
         """The global shortcut; None when there is none."""
         return Hotkey.parse(self.hotkey) if self.hotkey.strip() else None
+
+    def parsed_undo_hotkey(self) -> Hotkey | None:
+        """The global undo shortcut; None when there is none."""
+        return Hotkey.parse(self.undo_hotkey) if self.undo_hotkey.strip() else None
 
 
 GROUPS = ("segmenter", "pipeline", "encoding", "decoder", "recognizer", "session", "window", "insert")
