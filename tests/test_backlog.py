@@ -8,7 +8,7 @@ import threading
 import numpy as np
 
 from livekr.backlog import FinalsBacklog, Job
-from livekr.config import SAMPLE_RATE, PipelineOptions
+from livekr.config import SAMPLE_RATE, EncodingOptions, PipelineOptions
 from livekr.events import Final, Finished, Stats
 from livekr.pipeline import StreamingTranscriber
 from tests.conftest import ScriptedRecognizer, silence
@@ -91,8 +91,9 @@ def test_a_slow_recognizer_s_backlog_is_spilled_visible_and_decoded_in_full(spea
     gate = threading.Event()
     recognizer = KeepingRecognizer([f"문장{i}" for i in range(len(phrases))], gate)
     source, rec = QueueSource(), Recorder()
-    transcriber = StreamingTranscriber(
-        source, recognizer, rec, options=PipelineOptions(partials=False), backlog_memory_bytes=1
+    transcriber = StreamingTranscriber(  # whole: no window pass may be the call the gate holds
+        source, recognizer, rec, options=PipelineOptions(partials=False),
+        encoding=EncodingOptions(mode="whole"), backlog_memory_bytes=1
     )
     transcriber.start()
     parts = []
