@@ -124,28 +124,27 @@ def check_repo_id(ref: str) -> None:
         raise DownloadError("hub.not_an_id", ref=ref)
 
 
-class _HTTPConnection(http.client.HTTPConnection):
-    """Connects within the ``timeout`` given, then waits at most ``read_timeout_s`` for data."""
+class _ReadTimeout:
+    """Mixed into an HTTP(S) connection: connects within the ``timeout`` given (for HTTPS the
+    TLS handshake counts as connecting), then waits at most ``read_timeout_s`` for data."""
+
+    sock: Any
 
     def __init__(self, host: str, *, read_timeout_s: float, **kwargs: Any) -> None:
-        super().__init__(host, **kwargs)
+        super().__init__(host, **kwargs)  # type: ignore[call-arg]
         self.read_timeout_s = read_timeout_s
 
     def connect(self) -> None:
-        super().connect()
+        super().connect()  # type: ignore[misc]
         self.sock.settimeout(self.read_timeout_s)
 
 
-class _HTTPSConnection(http.client.HTTPSConnection):
-    """As ``_HTTPConnection``; the TLS handshake counts as connecting."""
+class _HTTPConnection(_ReadTimeout, http.client.HTTPConnection):
+    pass
 
-    def __init__(self, host: str, *, read_timeout_s: float, **kwargs: Any) -> None:
-        super().__init__(host, **kwargs)
-        self.read_timeout_s = read_timeout_s
 
-    def connect(self) -> None:
-        super().connect()
-        self.sock.settimeout(self.read_timeout_s)
+class _HTTPSConnection(_ReadTimeout, http.client.HTTPSConnection):
+    pass
 
 
 class _HTTPHandler(urllib.request.HTTPHandler):
