@@ -7,7 +7,7 @@ taken afresh as each file starts. Finals of files and of dictation never interle
 waits while a dictation run is active, and ``Dictation`` does not record while a file runs.
 
 ``FileWorker`` (file_worker.py) runs one file on a QThread wired here (started→run,
-finished→quit, thread.finished→deleteLater) and reaches the GUI thread only through its
+finished→quit, thread.finished→deleteLater; ``gui.workers``) and reaches the GUI thread only through its
 queued ``pipeline_event`` signal. Cancelling sets a ``threading.Event``: the worker abandons the file
 after the forward pass in progress; what was transcribed before stays in the transcript.
 """
@@ -29,6 +29,7 @@ from livekr.events import Failure, Final, Finished, LevelChanged, PipelineEvent,
 from livekr.gui.file_worker import FileRun, FileWorker, file_pipeline_options
 from livekr.gui.i18n import localize, tr
 from livekr.gui.qtcompat import emit
+from livekr.gui.workers import start_worker
 
 if TYPE_CHECKING:
     from livekr.gui.controller import Dictation
@@ -225,18 +226,12 @@ class FileJobs(QObject):
                       file_pipeline_options(settings.pipeline), settings.encoding)
         self._cancel = threading.Event()
         worker = FileWorker(run, self._cancel)
-        thread = QThread(self)
-        thread.setObjectName("livekr-file")
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
         worker.pipeline_event.connect(self._on_worker_event)
-        worker.finished.connect(thread.quit)
-        thread.finished.connect(thread.deleteLater)
-        thread.finished.connect(self._on_thread_finished)
-        self._thread, self._worker, self._current_source = thread, worker, source
+        self._worker, self._current_source = worker, source
         self._finished_seen = False
         self._current = self._update(job, state=JobState.RUNNING, held=False)
-        thread.start()
+        self._thread = start_worker(self, worker, worker.run, worker.finished, self._on_thread_finished,
+                                    "livekr-file")
 
     # -- the running file (GUI thread) ----------------------------------------------------
 

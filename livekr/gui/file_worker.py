@@ -12,7 +12,7 @@ import logging
 import threading
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal, Slot
+from PySide6.QtCore import QObject, Signal, Slot
 
 from livekr.audio import AudioSource
 from livekr.checkpoint import first_line
@@ -20,6 +20,7 @@ from livekr.config import EncodingOptions, PipelineOptions, SegmenterOptions
 from livekr.decoder import Decoder
 from livekr.events import Failure, FailureKind, PipelineEvent
 from livekr.gui.qtcompat import emit
+from livekr.gui.workers import back_to_gui_thread
 from livekr.messages import Message
 from livekr.pipeline import StreamingTranscriber
 from livekr.recognizer import Recognizer
@@ -73,9 +74,7 @@ class FileWorker(QObject):
             emit(self.pipeline_event, Failure(Message("file.unexpected", detail=first_line(e)),
                                               FailureKind.INTERNAL))
         finally:
-            app = QCoreApplication.instance()  # deleted in the GUI thread (see model_loader)
-            if app is not None:
-                self.moveToThread(app.thread())
+            back_to_gui_thread(self)
             emit(self.finished)
 
     def _transcribe(self) -> None:

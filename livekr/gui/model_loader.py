@@ -1,8 +1,7 @@
 """Loading a model off the GUI thread: a worker QObject moved to a QThread, one owner.
 
-``ModelLoader`` owns the thread wiring (started→run, finished→quit, thread.finished→
-deleteLater; the worker moves itself back to the GUI thread at the end of ``run`` and is
-deleted there).
+``ModelLoader`` owns the thread (wired by ``gui.workers.start_worker``; the worker moves
+itself back to the GUI thread at the end of ``run`` and is deleted there).
 One load runs at a time. Asking for another while busy cancels the running one and queues
 the new one (the newest request wins): a download stops at its next chunk, a load that
 cannot be interrupted runs to its end and its result is dropped. Every exception in the
@@ -18,11 +17,12 @@ import logging
 import threading
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from livekr.config import RecognizerOptions
 from livekr.gui.i18n import localize
 from livekr.gui.qtcompat import emit
+from livekr.gui.workers import back_to_gui_thread, start_worker
 from livekr.hub_download import DownloadCancelled
 from livekr.recognizer import ModelLoadError, Recognizer
 
@@ -86,12 +86,7 @@ class ModelLoadWorker(QObject):
         else:
             emit(self.loaded, recognizer)
         finally:
-            # Back to the GUI thread before anything deletes it: a Python QObject destroyed
-            # on another thread takes Qt's connection locks and then the GIL, the reverse of
-            # the GUI thread's order, and the two can deadlock.
-            app = QCoreApplication.instance()
-            if app is not None:
-                self.moveToThread(app.thread())
+            back_to_gui_thread(self)
             emit(self.finished)
 
 
@@ -148,22 +143,15 @@ class ModelLoader(QObject):
                 self._worker.cancel.set()
             return
         worker = ModelLoadWorker(ref, options, self._load)
-        thread = QThread(self)
-        thread.setObjectName("livekr-model-loader")
-        worker.moveToThread(thread)
-        thread.started.connect(worker.run)
         worker.loaded.connect(self._on_worker_loaded)
         worker.failed.connect(self._on_worker_failed)
         worker.progress.connect(self.progress)
         worker.download.connect(self._on_worker_download)
         worker.cancelled.connect(self._on_worker_cancelled)
-        worker.finished.connect(thread.quit)
-        thread.finished.connect(thread.deleteLater)
-        thread.finished.connect(self._on_thread_finished)
-        self._thread, self._worker = thread, worker
-        self._answered = False
+        self._worker, self._answered = worker, False
         emit(self.started, ref)
-        thread.start()
+        self._thread = start_worker(self, worker, worker.run, worker.finished, self._on_thread_finished,
+                                    "livekr-model-loader")
 
     def cancel(self) -> None:
         """Stop the running load and forget any queued one (``cancelled`` follows; a load
