@@ -346,24 +346,21 @@ class InsertMode(QObject):
     # -- the global shortcut ------------------------------------------------------------------
 
     def _grab_hotkey(self) -> None:
-        hotkey = self.options.parsed_hotkey()
-        self.hotkey.release()
-        if hotkey is None:
-            return
-        try:
-            self.hotkey.grab(hotkey)
-        except (InsertError, ImportError) as e:
-            self._window.show_error(tr("hotkey_taken", hotkey=str(hotkey), reason=localize(e)))
+        self._grab(self.hotkey, self.options.parsed_hotkey(), "hotkey_taken")
 
     def _grab_undo_hotkey(self) -> None:
-        hotkey = self.options.parsed_undo_hotkey()
-        self.undo_hotkey.release()
+        self._grab(self.undo_hotkey, self.options.parsed_undo_hotkey(), "undo_hotkey_taken")
+
+    def _grab(self, shortcut: GlobalHotkey, hotkey: Hotkey | None, taken_key: str) -> None:
+        """Watch ``hotkey`` with ``shortcut`` (None: none); a refused grab is said with
+        ``taken_key``."""
+        shortcut.release()
         if hotkey is None:
             return
         try:
-            self.undo_hotkey.grab(hotkey)
+            shortcut.grab(hotkey)
         except (InsertError, ImportError) as e:
-            self._window.show_error(tr("undo_hotkey_taken", hotkey=str(hotkey), reason=localize(e)))
+            self._window.show_error(tr(taken_key, hotkey=str(hotkey), reason=localize(e)))
 
     @Slot()
     def on_hotkey_pressed(self) -> None:
