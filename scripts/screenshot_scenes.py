@@ -71,9 +71,10 @@ def make_window(args: argparse.Namespace, work: Path, **kwargs: object):  # type
     return window
 
 
-def shoot(window, out: Path) -> None:  # type: ignore[no-untyped-def]
+def shoot(pixmap, out: Path) -> None:  # type: ignore[no-untyped-def]
+    """Save ``pixmap`` (a window's ``grab()`` or the screen's) to ``out``."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    if not window.grab().save(str(out)):
+    if not pixmap.save(str(out)):
         raise SystemExit(f"could not write {out}")
     print(f"saved {out}", flush=True)
 
@@ -95,7 +96,7 @@ def download_scene(args: argparse.Namespace, work: Path) -> int:
         window = make_window(args, work)
 
         def take() -> None:
-            shoot(window, args.out)
+            shoot(window.grab(), args.out)
             window.close()
 
         window.dictation.model_download.connect(
@@ -108,25 +109,16 @@ def download_scene(args: argparse.Namespace, work: Path) -> int:
 
 
 def files_scene(args: argparse.Namespace, work: Path) -> int:
-    import numpy as np
-    import soundfile
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
-    from screenshot import phrases
+    from screenshot import demo_audio, phrases
 
-    from livekr.config import SAMPLE_RATE
     from livekr.recognizer import load_recognizer
-    from trainer.synth import synthesize
 
     if args.model is None:
         raise SystemExit("files: give --model, a checkpoint folder")
     app = QApplication([sys.argv[0]])
-    second = work / "회의-메모.wav"
-    pause = np.zeros(SAMPLE_RATE, dtype=np.float32)
-    parts = [pause]
-    for text in phrases(12):
-        parts += [synthesize(text), pause]
-    soundfile.write(str(second), np.concatenate(parts), SAMPLE_RATE)
+    second = demo_audio(work / "회의-메모.wav", phrases(12))
     window = make_window(args, work, load_model=load_recognizer)
     jobs = window.dictation.files
     taken: list[bool] = []
@@ -134,7 +126,7 @@ def files_scene(args: argparse.Namespace, work: Path) -> int:
     def on_changed(job) -> None:  # type: ignore[no-untyped-def]
         if job.path == second and job.percent >= 40 and not taken:
             taken.append(True)
-            shoot(window, args.out)
+            shoot(window.grab(), args.out)
             jobs.cancel_all()
             QTimer.singleShot(0, window.close)
 
@@ -173,7 +165,7 @@ def indicator_scene(args: argparse.Namespace, work: Path) -> int:
     finals: list[str] = []
 
     def take() -> None:
-        shoot_screen(QGuiApplication.primaryScreen().grabWindow(0), args.out)
+        shoot(QGuiApplication.primaryScreen().grabWindow(0), args.out)
         window.dictation.stop()
         target.stdin.close()  # type: ignore[union-attr]
         QTimer.singleShot(0, window.close)
@@ -198,13 +190,6 @@ def indicator_scene(args: argparse.Namespace, work: Path) -> int:
     code = app.exec()
     target.wait()
     return code
-
-
-def shoot_screen(pixmap, out: Path) -> None:  # type: ignore[no-untyped-def]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if not pixmap.save(str(out)):
-        raise SystemExit(f"could not write {out}")
-    print(f"saved {out}", flush=True)
 
 
 def main() -> int:
