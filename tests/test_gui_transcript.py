@@ -4,7 +4,6 @@ the journal), click to play, calmer marks, caption mode, and the can't-keep-up n
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QTextCharFormat, QTextCursor
 
@@ -16,7 +15,7 @@ from livekr.gui.keep_up import BEHIND_S, SMALL_MODEL, BacklogWatch, remedies
 from livekr.gui.transcript_view import CAPTION_UTTERANCES, TranscriptView
 from livekr.journal import read_journal
 from tests.conftest import ScriptedRecognizer
-from tests.test_gui_widgets import utterance
+from tests.test_gui_widgets import utterance, view  # noqa: F401  (a fixture)
 from tests.test_gui_window import (  # noqa: F401  (fixtures)
     SESSION_TIMEOUT_MS,
     ScriptedPrompter,
@@ -26,16 +25,6 @@ from tests.test_gui_window import (  # noqa: F401  (fixtures)
     run_session,
     speech,
 )
-
-
-@pytest.fixture
-def view(qtbot) -> TranscriptView:  # type: ignore[no-untyped-def]
-    widget = TranscriptView()
-    qtbot.addWidget(widget)
-    widget.resize(500, 200)
-    widget.show()
-    return widget
-
 
 
 def fill(view: TranscriptView, count: int, start: int = 0) -> None:
