@@ -88,6 +88,21 @@ def median(values: list[float]) -> float:
     return round(float(np.median(values)), 3)
 
 
+def run_rounds(commands: dict[str, list[str]], repeats: int
+               ) -> tuple[float, dict[str, list[float]], list[dict[str, float] | None]]:
+    """A first livekr run (it measures the backends once), then ``repeats`` rounds of every
+    command in turn: (first run's wall s, wall s per command, CPU pressure around each round)."""
+    first_s = timed(commands["livekr"])
+    walls: dict[str, list[float]] = {name: [] for name in commands}
+    pressure = [cpu_pressure()]
+    for r in range(repeats):
+        for name, cmd in commands.items():
+            walls[name].append(timed(cmd))
+            print(f"  round {r + 1}: {name} {walls[name][-1]:.1f} s", file=sys.stderr)
+        pressure.append(cpu_pressure())
+    return first_s, walls, pressure
+
+
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
@@ -114,14 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         }
         print(f"CPU: {describe()}; {audio_s:.0f} s of audio; first livekr run (measures backends once)",
               file=sys.stderr)
-        first_s = timed(commands["livekr"])
-        walls: dict[str, list[float]] = {name: [] for name in commands}
-        pressure = [cpu_pressure()]
-        for r in range(args.repeats):
-            for name, cmd in commands.items():
-                walls[name].append(timed(cmd))
-                print(f"  round {r + 1}: {name} {walls[name][-1]:.1f} s", file=sys.stderr)
-            pressure.append(cpu_pressure())
+        first_s, walls, pressure = run_rounds(commands, args.repeats)
         covered_s, chars = speech_s(out)
         baseline_chars = len(base_out.read_text(encoding="utf-8").replace(" ", "").strip())
     from livekr.cpu import this_cpu
