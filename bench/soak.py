@@ -43,6 +43,7 @@ from stream_worker import MIB, load_and_warm, progress
 
 from livekr.cli import limit_heap_fragmentation
 from livekr.config import SAMPLE_RATE, PipelineOptions
+from livekr.cpu import this_cpu
 from livekr.events import Failure, Final, Finished, Partial, PipelineEvent, Stats
 from livekr.pipeline import StreamingTranscriber
 from livekr.text import build_vocab, normalize
@@ -58,7 +59,6 @@ BLOCK_SAMPLES = SAMPLE_RATE * 30 // 1000
 RSS_EVERY_S = 1.0
 """Wall seconds between memory samples."""
 TIMELINE_EVERY_AUDIO_S = 300.0
-CPU_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16")
 FALLBACK_SENTENCES = (
     "안녕하세요 반갑습니다",
     "오늘 날씨가 좋습니다",
@@ -294,15 +294,6 @@ def latency_report(finals: list[Final]) -> dict[str, Any]:
     }
 
 
-def cpu_flags() -> list[str]:
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError:
-        return []
-    flags = next((line.split(":", 1)[1].split() for line in lines if line.startswith("flags")), [])
-    return [f for f in CPU_FLAGS if f in flags]
-
-
 def choose_speech(speech_dir: Path, seed: int) -> tuple[Iterator[tuple[str, np.ndarray]], list[str], str]:
     """Real clips where ``speech_dir`` has a manifest, else espeak-ng; and what was used."""
     if (speech_dir / "manifest.jsonl").is_file():
@@ -352,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     limit_heap_fragmentation()  # as the livekr command does
-    machine = machine_facts() | {"cpu_flags": cpu_flags()}
+    machine = machine_facts() | {"cpu_flags": list(this_cpu().relevant_flags)}
     clips, texts, speech = choose_speech(args.speech, args.seed)
     folder = ensure_checkpoint(args.models_dir, args.arch, build_vocab([normalize(t) for t in texts], "jamo"))
     recognizer, load_times = load(args, folder)
